@@ -1,0 +1,75 @@
+"""All configuration in one place, read from the environment.
+
+| variable         | meaning                                                        | default                          |
+|------------------|----------------------------------------------------------------|----------------------------------|
+| WAREHOUSE_URL    | PostgreSQL URL of the warehouse                                | embedded pgserver (PostgreSQL 16)|
+| LANDING_DIR      | folder with one sub-folder per source (ae/, cqc/, ods/ ...)     | <repo>/sample_data               |
+| OVERSIGHT_HOME   | state: embedded pgdata, Airflow home, quarantine, doc sites     | <repo>/.local                    |
+| BI_ROLE          | read-only role that BI tools use; may select from marts only   | oversight_bi                     |
+| WAREHOUSE_DB     | database created in the embedded server                        | oversight                        |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+BUNDLED_SAMPLES_DIR = REPO_ROOT / "sample_data"
+
+RAW_SCHEMA = "raw"
+PUBLISHED_SCHEMA = "marts"
+BUILD_SCHEMA = "marts__build"
+PREVIOUS_SCHEMA = "marts__previous"
+
+
+@dataclass(frozen=True)
+class Settings:
+    warehouse_url: str | None
+    landing_dir: Path
+    home: Path
+    bi_role: str
+    embedded_db: str
+
+    @property
+    def pgdata_dir(self) -> Path:
+        return self.home / "pgdata"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def site_dir(self) -> Path:
+        """Static sites for auditors: dbt lineage docs and GX Data Docs side by side."""
+        return self.home / "site"
+
+    @property
+    def lineage_site_dir(self) -> Path:
+        return self.site_dir / "lineage"
+
+    @property
+    def data_docs_site_dir(self) -> Path:
+        return self.site_dir / "data-docs"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        return self.home / "dbt" / "target"
+
+    @property
+    def run_reports_dir(self) -> Path:
+        return self.home / "runs"
+
+
+def get_settings() -> Settings:
+    home = Path(os.environ.get("OVERSIGHT_HOME") or REPO_ROOT / ".local").resolve()
+    return Settings(
+        warehouse_url=os.environ.get("WAREHOUSE_URL") or None,
+        landing_dir=Path(os.environ.get("LANDING_DIR") or BUNDLED_SAMPLES_DIR).resolve(),
+        home=home,
+        bi_role=os.environ.get("BI_ROLE", "oversight_bi"),
+        embedded_db=os.environ.get("WAREHOUSE_DB", "oversight"),
+    )

@@ -1,0 +1,206 @@
+"""What every source declares: the layouts it accepts, how its files are named, and its row rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from oversight.errors import BadInputError
+
+METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_load_id", "bigint not null"),
+    ("_source_file", "text not null"),
+    ("_file_sha256", "text not null"),
+    ("_row_number", "integer not null"),
+    ("_period", "date"),
+    ("_layout", "text not null"),
+    ("_loaded_at", "timestamptz not null default now()"),
+)
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+         ("oct", "october"), ("nov", "november"), ("dec", "december")],
+        start=1,
+    )
+    for name in names
+}
+
+
+def normalise_header(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One generation of a file's columns: (header as published, raw column name) pairs."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    optional: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def required_headers(self) -> set[str]:
+        return {normalise_header(h) for h, _ in self.columns if h not in self.optional}
+
+    @property
+    def known_headers(self) -> dict[str, str]:
+        return {normalise_header(h): col for h, col in self.columns}
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """What the file name says: the period it covers and its revision level (0 = first issue)."""
+
+    period: date | None
+    revision: int = 0
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    layout: Layout
+    row_number: int
+    positions: dict[int, str]  # cell index -> raw column
+
+
+class SourceSpec:
+    """Base class: subclasses set the class attributes and implement ``file_info`` and ``rows``."""
+
+    name: str
+    raw_table: str
+    description: str
+    cadence: str
+    layouts: tuple[Layout, ...]
+    file_pattern: re.Pattern[str]
+    header_search_rows: int = 1
+
+    # ---- columns of the raw table -------------------------------------------------------------
+    @property
+    def raw_columns(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for layout in self.layouts:
+            for _, column in layout.columns:
+                seen.setdefault(column, None)
+        return list(seen)
+
+    def create_table_sql(self, schema: str) -> str:
+        cols = [f'"{c}" text' for c in self.raw_columns] + [f"{n} {t}" for n, t in METADATA_COLUMNS]
+        return (
+            f"create table if not exists {schema}.{self.raw_table} (\n    " + ",\n    ".join(cols) + "\n);\n"
+            f"create index if not exists {self.raw_table}__load on {schema}.{self.raw_table} (_load_id);\n"
+            f"comment on table {schema}.{self.raw_table} is '{self.description} Every source column is kept "
+            "as text; _-prefixed columns are load metadata.';"
+        )
+
+    # ---- files ---------------------------------------------------------------------------------
+    def discover(self, landing_dir: Path) -> list[Path]:
+        folder = landing_dir / self.name
+        if not folder.is_dir():
+            return []
+        files = [p for p in folder.iterdir() if p.is_file() and self.file_pattern.search(p.name)]
+        return sorted(files, key=lambda p: (self.file_info(p).period or date.min, self.file_info(p).revision, p.name))
+
+    def file_info(self, path: Path) -> FileInfo:
+        raise NotImplementedError
+
+    def rows(self, path: Path, info: FileInfo) -> Iterator[tuple[int, str, dict[str, str]]]:
+        """Yield (row_number, layout name, {raw column: text}) for each data row, checking its rules."""
+        raise NotImplementedError
+
+    # ---- header matching -----------------------------------------------------------------------
+    def match_header(self, path: Path, row_number: int, cells: list[str]) -> HeaderMatch | None:
+        """The layout whose headers this row carries, or None if the row is not a header row."""
+        normalised = [normalise_header(c) for c in cells]
+        present = {h for h in normalised if h}
+        best: tuple[int, Layout] | None = None
+        for layout in self.layouts:
+            missing = layout.required_headers - present
+            unexpected = present - set(layout.known_headers) - _stray_trailing_headers(normalised, layout)
+            if not missing and not unexpected:
+                positions = {
+                    i: layout.known_headers[h] for i, h in enumerate(normalised) if h in layout.known_headers
+                }
+                return HeaderMatch(layout, row_number, positions)
+            overlap = len(layout.required_headers & present)
+            if best is None or overlap > best[0]:
+                best = (overlap, layout)
+        if best and best[0] >= max(2, len(best[1].required_headers) // 2):
+            layout = best[1]
+            missing = sorted(layout.required_headers - present)
+            unexpected = sorted(present - set(layout.known_headers))
+            raise BadInputError(
+                path.name,
+                "header_matches_a_known_layout",
+                f"closest layout is {layout.name!r}; missing columns: {missing or 'none'}; "
+                f"unexpected columns: {unexpected or 'none'}",
+                row=row_number,
+            )
+        return None
+
+    def find_header(
+        self, path: Path, rows: Iterator[tuple[int, list[str]]]
+    ) -> HeaderMatch:
+        for row_number, cells in rows:
+            match = self.match_header(path, row_number, cells)
+            if match:
+                return match
+            if row_number >= self.header_search_rows:
+                break
+        raise BadInputError(
+            path.name,
+            "header_matches_a_known_layout",
+            f"no header row of any known layout ({', '.join(layout.name for layout in self.layouts)}) "
+            f"in the first {self.header_search_rows} row(s)",
+            row=1,
+        )
+
+
+def _stray_trailing_headers(normalised: list[str], layout: Layout) -> set[str]:
+    """Headers to the right of every known column (the September 2024 A&E file ends its header with
+    six empty names and a stray ``a``). They are tolerated only while every value under them is
+    empty: ``record_from_cells`` rejects a row with a value there."""
+    known = [i for i, h in enumerate(normalised) if h in layout.known_headers]
+    if not known:
+        return set()
+    return {h for h in normalised[max(known) + 1 :] if h and h not in layout.known_headers}
+
+
+def record_from_cells(
+    path: Path, row_number: int, cells: list[str], header: HeaderMatch
+) -> dict[str, str]:
+    """Map a data row onto raw columns; cells beyond the header must be empty."""
+    record: dict[str, str] = {}
+    for index, cell in enumerate(cells):
+        column = header.positions.get(index)
+        if column is None:
+            if cell.strip():
+                raise BadInputError(
+                    path.name, "row_fits_header", f"value {cell!r} in column {index + 1}, which has no header",
+                    row=row_number,
+                )
+            continue
+        record[column] = cell
+    return record
+
+
+def parse_count(path: Path, row_number: int, column: str, text: str) -> float:
+    """A non-negative count (fractional counts are real in some sources)."""
+    cleaned = text.strip().replace(",", "")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise BadInputError(path.name, "count_is_a_number", f"{column} = {text!r} is not a number", row=row_number) from None
+    if value < 0:
+        raise BadInputError(path.name, "count_is_not_negative", f"{column} = {text!r} is negative", row=row_number)
+    return value
+
+
+def check_not_future(path: Path, period: date, today: date | None = None) -> None:
+    today = today or date.today()
+    if (period.year, period.month) > (today.year, today.month):
+        raise BadInputError(path.name, "period_not_in_future", f"period {period:%Y-%m} is after {today:%Y-%m}")

@@ -1,0 +1,165 @@
+"""CQC "Latest ratings" workbook (.ods): sheets ``Locations`` and ``Providers``.
+
+Two column generations: newer files say ``Domain``, older ones ``Key Question``. Grain:
+organisation x service/population group x domain. File names like ``05_May_2026_Latest_ratings.ods``
+carry the as-at date; a name without one (the bundled sample) leaves the period empty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+from oversight.errors import BadInputError
+from oversight.readers import read_ods, read_ods_sheets
+from oversight.sources.base import MONTHS, FileInfo, Layout, SourceSpec, check_not_future, record_from_cells
+
+RATINGS = {
+    "Outstanding", "Good", "Requires improvement", "Inadequate",
+    "Not rated", "Inspected but not rated", "No published rating", "Insufficient evidence to rate",
+}
+DOMAINS = {"Overall", "Safe", "Effective", "Caring", "Responsive", "Well-led"}
+
+_LOCATION_COLUMNS = (
+    ("Location ID", "location_id"),
+    ("Location ODS Code", "location_ods_code"),
+    ("Location Name", "location_name"),
+    ("Care Home?", "care_home"),
+    ("Location Type", "location_type"),
+    ("Location Primary Inspection Category", "location_primary_inspection_category"),
+    ("Location Street Address", "location_street_address"),
+    ("Location Address Line 2", "location_address_line_2"),
+    ("Location City", "location_city"),
+    ("Location Post Code", "location_post_code"),
+    ("Location Local Authority", "location_local_authority"),
+    ("Location Region", "location_region"),
+    ("Location NHS Region", "location_nhs_region"),
+    ("Location ONSPD CCG Code", "location_onspd_ccg_code"),
+    ("Location ONSPD CCG", "location_onspd_ccg"),
+    ("Location Commissioning CCG Code", "location_commissioning_ccg_code"),
+    ("Location Commissioning CCG Name", "location_commissioning_ccg_name"),
+)
+_PROVIDER_COLUMNS = (
+    ("Provider ID", "provider_id"),
+    ("Provider Name", "provider_name"),
+    ("Provider Type", "provider_type"),
+    ("Provider Primary Inspection Category", "provider_primary_inspection_category"),
+    ("Provider Street Address", "provider_street_address"),
+    ("Provider Address Line 2", "provider_address_line_2"),
+    ("Provider City", "provider_city"),
+    ("Provider Post Code", "provider_post_code"),
+    ("Provider Local Authority", "provider_local_authority"),
+    ("Provider Region", "provider_region"),
+    ("Provider NHS Region", "provider_nhs_region"),
+)
+_RATING_COLUMNS = (
+    ("Service / Population Group", "service_population_group"),
+    ("Latest Rating", "latest_rating"),
+    ("Publication Date", "publication_date"),
+    ("Report Type", "report_type"),
+    ("Inherited Rating (Y/N)", "inherited_rating"),
+    ("URL", "url"),
+    ("Brand ID", "brand_id"),
+    ("Brand Name", "brand_name"),
+)
+_LOCATION_REQUIRED = {"Location ID", "Location Name", "Location Primary Inspection Category", "Provider ID",
+                      "Provider Name", "Service / Population Group", "Latest Rating", "Publication Date"}
+_PROVIDER_REQUIRED = {"Provider ID", "Provider Name", "Provider Type", "Service / Population Group",
+                      "Latest Rating", "Publication Date"}
+
+
+def _layout(name: str, sheet_columns: tuple, required: set[str], domain_header: str) -> Layout:
+    columns = (*sheet_columns, (domain_header, "domain"), *_RATING_COLUMNS)
+    optional = frozenset(h for h, _ in columns if h not in required and h != domain_header)
+    return Layout(name=name, columns=columns, optional=optional)
+
+
+_LOCATION_ALL = (*_LOCATION_COLUMNS, *_PROVIDER_COLUMNS[:2])
+LAYOUTS = {
+    "Locations": (
+        _layout("cqc_locations_domain", _LOCATION_ALL, _LOCATION_REQUIRED, "Domain"),
+        _layout("cqc_locations_key_question", _LOCATION_ALL, _LOCATION_REQUIRED, "Key Question"),
+    ),
+    "Providers": (
+        _layout("cqc_providers_domain", _PROVIDER_COLUMNS, _PROVIDER_REQUIRED, "Domain"),
+        _layout("cqc_providers_key_question", _PROVIDER_COLUMNS, _PROVIDER_REQUIRED, "Key Question"),
+    ),
+}
+_FILE_NAME = re.compile(r"(?:^(?P<day>\d{1,2})_(?P<month>[A-Za-z]+)_(?P<year>\d{4})_)?.*Latest_ratings.*\.ods$", re.I)
+
+
+def parse_publication_date(text: str) -> date | None:
+    text = text.strip()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+class CqcRatings(SourceSpec):
+    name = "cqc"
+    raw_table = "cqc_ratings"
+    description = "CQC Latest ratings workbook (Locations and Providers sheets)."
+    cadence = "on arrival (CQC republishes roughly monthly)"
+    layouts = (*LAYOUTS["Locations"], *LAYOUTS["Providers"])
+    file_pattern = _FILE_NAME
+    header_search_rows = 30
+
+    @property
+    def raw_columns(self) -> list[str]:
+        return ["sheet", *super().raw_columns]
+
+    def file_info(self, path: Path) -> FileInfo:
+        match = _FILE_NAME.search(path.name)
+        if match and match["day"] and match["month"].lower() in MONTHS:
+            return FileInfo(period=date(int(match["year"]), MONTHS[match["month"].lower()], int(match["day"])))
+        return FileInfo(period=None)
+
+    def rows(self, path: Path, info: FileInfo) -> Iterator[tuple[int, str, dict[str, str]]]:
+        if info.period:
+            check_not_future(path, info.period)
+        sheets = [s for s in read_ods_sheets(path) if s in LAYOUTS]
+        if "Locations" not in sheets and "Providers" not in sheets:
+            raise BadInputError(path.name, "workbook_has_ratings_sheets", f"no Locations or Providers sheet (found {read_ods_sheets(path)})")
+        for sheet in sheets:
+            spec_layouts = LAYOUTS[sheet]
+            rows = read_ods(path, sheet)
+            header = _SheetSpec(spec_layouts).find_header(path, rows)
+            for row_number, cells in rows:
+                record = record_from_cells(path, row_number, cells, header)
+                self._check(path, sheet, row_number, record)
+                record["sheet"] = sheet
+                yield row_number, header.layout.name, record
+
+    @staticmethod
+    def _check(path: Path, sheet: str, row_number: int, record: dict[str, str]) -> None:
+        where = f"{sheet} sheet"
+        if not record.get("provider_id", "").strip():
+            raise BadInputError(path.name, "provider_id_present", f"{where}: Provider ID is empty", row=row_number)
+        rating = record.get("latest_rating", "").strip()
+        if rating not in RATINGS:
+            raise BadInputError(path.name, "rating_is_known", f"{where}: Latest Rating {rating!r} is not one of {sorted(RATINGS)}", row=row_number)
+        domain = record.get("domain", "").strip()
+        if domain not in DOMAINS:
+            raise BadInputError(path.name, "domain_is_known", f"{where}: Domain {domain!r} is not one of {sorted(DOMAINS)}", row=row_number)
+        published = parse_publication_date(record.get("publication_date", ""))
+        if published is None:
+            raise BadInputError(path.name, "publication_date_is_dd_mm_yyyy", f"{where}: Publication Date {record.get('publication_date')!r}", row=row_number)
+        if published > date.today():
+            raise BadInputError(path.name, "publication_date_not_in_future", f"{where}: Publication Date {published}", row=row_number)
+
+
+class _SheetSpec(SourceSpec):
+    """Header matching restricted to one sheet's layouts."""
+
+    header_search_rows = 30
+
+    def __init__(self, layouts: tuple[Layout, ...]) -> None:
+        self.layouts = layouts
+
+
+CQC_RATINGS = CqcRatings()

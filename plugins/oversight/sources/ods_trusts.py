@@ -1,0 +1,76 @@
+"""ODS NHS trust list (``etr.csv``): no header row, the standard 27-field ODS layout.
+
+File names: ``etr.csv`` or, for a dated vintage, ``etr_<YYYY>-Q<n>.csv`` (calendar quarter).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+from oversight.errors import BadInputError
+from oversight.readers import read_csv
+from oversight.sources.base import FileInfo, Layout, SourceSpec, check_not_future
+
+ETR_COLUMNS = (
+    "org_code", "name", "national_grouping", "high_level_health_geography",
+    "address_line_1", "address_line_2", "address_line_3", "address_line_4", "address_line_5",
+    "postcode", "open_date", "close_date", "null_13", "null_14", "null_15", "null_16", "null_17",
+    "contact_telephone_number", "null_19", "null_20", "null_21", "amended_record_indicator", "null_23",
+    "gor_code", "null_25", "null_26", "null_27",
+)
+ETR_27 = Layout(name="ods_etr_27", columns=tuple((f"field {i}", c) for i, c in enumerate(ETR_COLUMNS, start=1)))
+_FILE_NAME = re.compile(r"^etr(?:_(?P<year>\d{4})-Q(?P<quarter>[1-4]))?\.csv$", re.I)
+_ORG_CODE = re.compile(r"^[A-Z0-9]{3,5}$")
+
+
+def _parse_ods_date(path: Path, row_number: int, field: str, text: str, required: bool) -> None:
+    if not text and not required:
+        return
+    try:
+        datetime.strptime(text, "%Y%m%d")
+    except ValueError:
+        raise BadInputError(path.name, "date_is_yyyymmdd", f"{field} = {text!r}", row=row_number) from None
+
+
+class OdsTrusts(SourceSpec):
+    name = "ods"
+    raw_table = "ods_trusts"
+    description = "ODS NHS trusts (etr.csv, no header, 27 fields)."
+    cadence = "quarterly"
+    layouts = (ETR_27,)
+    file_pattern = _FILE_NAME
+
+    def file_info(self, path: Path) -> FileInfo:
+        match = _FILE_NAME.match(path.name)
+        if match and match["year"]:
+            return FileInfo(period=date(int(match["year"]), 3 * int(match["quarter"]) - 2, 1))
+        return FileInfo(period=None)
+
+    def rows(self, path: Path, info: FileInfo) -> Iterator[tuple[int, str, dict[str, str]]]:
+        if info.period:
+            check_not_future(path, info.period)
+        seen: dict[str, int] = {}
+        for row_number, cells in read_csv(path):
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(ETR_COLUMNS):
+                raise BadInputError(
+                    path.name, "row_has_27_fields", f"{len(cells)} fields (the etr layout has no header and 27 fields)",
+                    row=row_number,
+                )
+            record = dict(zip(ETR_COLUMNS, cells, strict=True))
+            code = record["org_code"].strip()
+            if not _ORG_CODE.match(code):
+                raise BadInputError(path.name, "org_code_is_ods_code", f"Organisation Code {code!r}", row=row_number)
+            if code in seen:
+                raise BadInputError(path.name, "one_row_per_organisation", f"{code} already on row {seen[code]}", row=row_number)
+            seen[code] = row_number
+            _parse_ods_date(path, row_number, "Open Date", record["open_date"].strip(), required=True)
+            _parse_ods_date(path, row_number, "Close Date", record["close_date"].strip(), required=False)
+            yield row_number, ETR_27.name, record
+
+
+ODS_TRUSTS = OdsTrusts()

@@ -1,0 +1,161 @@
+"""The warehouse connection: a real PostgreSQL server, either WAREHOUSE_URL or the embedded default.
+
+The embedded default is pgserver (a pip-installed PostgreSQL 16) with its data under
+OVERSIGHT_HOME/pgdata. It is started with ``cleanup_mode=None`` so that it outlives the process
+that started it: every Airflow task process finds the same running server.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, unquote, urlparse
+
+from oversight.settings import RAW_SCHEMA, Settings, get_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import psycopg
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Parts of a PostgreSQL URL, in the forms that psycopg, dbt and SQLAlchemy each want."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    dbname: str
+
+    @classmethod
+    def from_url(cls, url: str) -> Connection:
+        parsed = urlparse(url)
+        if parsed.scheme.split("+")[0] not in ("postgresql", "postgres"):
+            raise ValueError(f"WAREHOUSE_URL must be a postgresql:// URL, got scheme {parsed.scheme!r}")
+        query = parse_qs(parsed.query)
+        host = query.get("host", [parsed.hostname or "localhost"])[0]
+        return cls(
+            host=host,
+            port=int(query.get("port", [parsed.port or 5432])[0]),
+            user=unquote(parsed.username or "postgres"),
+            password=unquote(parsed.password or ""),
+            dbname=(parsed.path or "/postgres").lstrip("/") or "postgres",
+        )
+
+    @property
+    def conninfo(self) -> str:
+        parts = {"host": self.host, "port": str(self.port), "user": self.user, "dbname": self.dbname}
+        if self.password:
+            parts["password"] = self.password
+        return " ".join(f"{k}='{v}'" for k, v in parts.items())
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """SQLAlchemy URL (psycopg 3 driver); a unix-socket host goes in the query string."""
+        from urllib.parse import quote
+
+        auth = quote(self.user) + (f":{quote(self.password)}" if self.password else "")
+        if self.host.startswith("/"):
+            return f"postgresql+psycopg://{auth}@/{self.dbname}?host={self.host}&port={self.port}"
+        return f"postgresql+psycopg://{auth}@{self.host}:{self.port}/{self.dbname}"
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables read by dbt_project/profiles.yml."""
+        return {
+            "DBT_PG_HOST": self.host,
+            "DBT_PG_PORT": str(self.port),
+            "DBT_PG_USER": self.user,
+            "DBT_PG_PASSWORD": self.password,
+            "DBT_PG_DBNAME": self.dbname,
+        }
+
+    def with_dbname(self, dbname: str) -> Connection:
+        return Connection(self.host, self.port, self.user, self.password, dbname)
+
+
+def start_embedded(settings: Settings) -> Connection:
+    """Start (or find running) the embedded pgserver and make sure the warehouse database exists."""
+    import pgserver
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(settings.pgdata_dir, cleanup_mode=None)
+    admin = Connection.from_url(server.get_uri("postgres"))
+    _ensure_database(admin, settings.embedded_db)
+    return admin.with_dbname(settings.embedded_db)
+
+
+def _ensure_database(admin: Connection, dbname: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin.conninfo, autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", (dbname,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(dbname)))
+
+
+def resolve(settings: Settings | None = None) -> Connection:
+    """The warehouse to use: WAREHOUSE_URL when set, otherwise the embedded server (started on demand)."""
+    settings = settings or get_settings()
+    if settings.warehouse_url:
+        return Connection.from_url(settings.warehouse_url)
+    return start_embedded(settings)
+
+
+@contextmanager
+def connect(target: Connection | None = None, autocommit: bool = False) -> Iterator[psycopg.Connection]:
+    import psycopg
+
+    target = target or resolve()
+    with psycopg.connect(target.conninfo, autocommit=autocommit) as conn:
+        yield conn
+
+
+BOOTSTRAP_SQL = f"""
+create schema if not exists {RAW_SCHEMA};
+
+create table if not exists {RAW_SCHEMA}.load_manifest (
+    load_id         bigserial primary key,
+    source          text not null,
+    file_name       text not null,
+    file_sha256     text not null,
+    file_bytes      bigint not null,
+    period          date,
+    vintage         integer not null default 1,
+    status          text not null check (status in ('loaded', 'quarantined')),
+    rows_loaded     bigint not null default 0,
+    target_table    text,
+    message         text,
+    loaded_at       timestamptz not null default now()
+);
+
+create unique index if not exists load_manifest_one_load_per_file
+    on {RAW_SCHEMA}.load_manifest (source, file_sha256) where status = 'loaded';
+
+comment on table {RAW_SCHEMA}.load_manifest is
+    'One row per delivered file and attempt: loaded files (never loaded twice, by sha256) '
+    'and quarantined files with the reason. A revised file for a period gets a higher vintage; '
+    'earlier vintages stay loaded and queryable.';
+"""
+
+
+def bootstrap(target: Connection | None = None, bi_role: str | None = None) -> None:
+    """Create the raw schema, the load manifest and the read-only BI role (idempotent)."""
+    from psycopg import sql
+
+    bi_role = bi_role or get_settings().bi_role
+    with connect(target) as conn:
+        conn.execute("select pg_advisory_xact_lock(hashtext('oversight_bootstrap'))")
+        conn.execute(BOOTSTRAP_SQL)
+        role_exists = conn.execute("select 1 from pg_roles where rolname = %s", (bi_role,)).fetchone()
+        if not role_exists:
+            conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(bi_role)))
+        from oversight.loader import create_raw_tables
+
+        create_raw_tables(conn)

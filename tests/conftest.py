@@ -1,0 +1,106 @@
+"""Shared fixtures: a fresh database on a real PostgreSQL server for each test session.
+
+The server is WAREHOUSE_URL when it is set (e.g. the PostgreSQL on 127.0.0.1:5432), otherwise the
+embedded pgserver started in a temporary OVERSIGHT_HOME. Each session gets its own database,
+dropped at the end, so tests never touch the warehouse of `make run`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = REPO_ROOT / "sample_data"
+
+
+@pytest.fixture(scope="session")
+def server_admin(tmp_path_factory: pytest.TempPathFactory):
+    """A Connection to the `postgres` database of the server the tests use."""
+    from oversight import warehouse
+    from oversight.settings import get_settings
+
+    url = os.environ.get("WAREHOUSE_URL")
+    if url:
+        return warehouse.Connection.from_url(url).with_dbname("postgres")
+    home = tmp_path_factory.mktemp("oversight-home")
+    os.environ["OVERSIGHT_HOME"] = str(home)
+    settings = get_settings()
+    return warehouse.start_embedded(settings).with_dbname("postgres")
+
+
+@pytest.fixture(scope="session")
+def warehouse_db(server_admin) -> Iterator:
+    """A fresh, bootstrapped warehouse database for the whole test session."""
+    import psycopg
+    from psycopg import sql
+
+    from oversight import warehouse
+
+    name = f"oversight_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_admin.conninfo, autocommit=True) as conn:
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    target = server_admin.with_dbname(name)
+    warehouse.bootstrap(target)
+    yield target
+    with psycopg.connect(server_admin.conninfo, autocommit=True) as conn:
+        conn.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s and pid <> pg_backend_pid()",
+            (name,),
+        )
+        conn.execute(sql.SQL("drop database if exists {}").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def fresh_db(server_admin) -> Iterator:
+    """A fresh, bootstrapped warehouse database for one test (for tests that must start empty)."""
+    import psycopg
+    from psycopg import sql
+
+    from oversight import warehouse
+
+    name = f"oversight_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_admin.conninfo, autocommit=True) as conn:
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    target = server_admin.with_dbname(name)
+    warehouse.bootstrap(target)
+    yield target
+    with psycopg.connect(server_admin.conninfo, autocommit=True) as conn:
+        conn.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s and pid <> pg_backend_pid()",
+            (name,),
+        )
+        conn.execute(sql.SQL("drop database if exists {}").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    """An empty landing directory with the source folders, for tests that drop files in one by one."""
+    for source in ("ae", "cqc", "ods"):
+        (tmp_path / "landing" / source).mkdir(parents=True)
+    return tmp_path / "landing"
+
+
+@pytest.fixture
+def settings_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Settings pointing at a given landing directory, with quarantine under tmp_path."""
+    from oversight.settings import get_settings
+
+    def make(landing_dir: Path):
+        monkeypatch.setenv("LANDING_DIR", str(landing_dir))
+        home = Path(os.environ.get("OVERSIGHT_HOME", tmp_path / "home"))
+        monkeypatch.setenv("OVERSIGHT_HOME", str(home))
+        return get_settings()
+
+    return make
+
+
+def copy_sample(source: str, name: str, landing_dir: Path) -> Path:
+    target = landing_dir / source / name
+    shutil.copy2(SAMPLES / source / name, target)
+    return target
