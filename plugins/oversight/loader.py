@@ -61,7 +61,7 @@ def create_raw_tables(conn: psycopg.Connection) -> None:
         conn.execute(spec.create_table_sql(RAW_SCHEMA))
 
 
-def _quarantine(settings: Settings, spec: SourceSpec, path: Path, error: BadInputError) -> Path:
+def quarantine_file(settings: Settings, spec: SourceSpec, path: Path, error: BadInputError) -> Path:
     folder = settings.quarantine_dir / spec.name
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / path.name
@@ -104,20 +104,17 @@ def load_file(conn: psycopg.Connection, spec: SourceSpec, path: Path, settings: 
             ).fetchone()[0]
             load_id = conn.execute(
                 f"insert into {RAW_SCHEMA}.load_manifest "
-                "(source, file_name, file_sha256, file_bytes, period, vintage, status, target_table) "
-                "values (%s, %s, %s, %s, %s, %s, 'loaded', %s) returning load_id",
-                (spec.name, path.name, sha, size, period, vintage, f"{RAW_SCHEMA}.{spec.raw_table}"),
+                "(source, file_name, file_sha256, file_bytes, period, vintage, revision, status, target_table) "
+                "values (%s, %s, %s, %s, %s, %s, %s, 'loaded', %s) returning load_id",
+                (spec.name, path.name, sha, size, period, vintage, info.revision, f"{RAW_SCHEMA}.{spec.raw_table}"),
             ).fetchone()[0]
             rows = _copy_rows(conn, spec, path, info, load_id, sha, period)
             if rows == 0:
                 raise BadInputError(path.name, "file_has_data_rows", "no data rows below the header")
-            conn.execute(
-                f"update {RAW_SCHEMA}.load_manifest set rows_loaded = %s, message = %s where load_id = %s",
-                (rows, f"revision {info.revision} by file name", load_id),
-            )
+            conn.execute(f"update {RAW_SCHEMA}.load_manifest set rows_loaded = %s where load_id = %s", (rows, load_id))
     except BadInputError as error:
         conn.rollback()
-        target = _quarantine(settings, spec, path, error)
+        target = quarantine_file(settings, spec, path, error)
         with conn.transaction():
             load_id = conn.execute(
                 f"insert into {RAW_SCHEMA}.load_manifest "

@@ -65,6 +65,16 @@ class Connection:
             return f"postgresql+psycopg://{auth}@/{self.dbname}?host={self.host}&port={self.port}"
         return f"postgresql+psycopg://{auth}@{self.host}:{self.port}/{self.dbname}"
 
+    @property
+    def url(self) -> str:
+        """A postgresql:// URL for WAREHOUSE_URL (a unix-socket host goes in the query string)."""
+        from urllib.parse import quote
+
+        auth = quote(self.user) + (f":{quote(self.password)}" if self.password else "")
+        if self.host.startswith("/"):
+            return f"postgresql://{auth}@/{self.dbname}?host={self.host}&port={self.port}"
+        return f"postgresql://{auth}@{self.host}:{self.port}/{self.dbname}"
+
     def dbt_env(self) -> dict[str, str]:
         """Environment variables read by dbt_project/profiles.yml."""
         return {
@@ -128,6 +138,7 @@ create table if not exists {RAW_SCHEMA}.load_manifest (
     file_bytes      bigint not null,
     period          date,
     vintage         integer not null default 1,
+    revision        integer not null default 0,
     status          text not null check (status in ('loaded', 'quarantined')),
     rows_loaded     bigint not null default 0,
     target_table    text,
@@ -140,7 +151,8 @@ create unique index if not exists load_manifest_one_load_per_file
 
 comment on table {RAW_SCHEMA}.load_manifest is
     'One row per delivered file and attempt: loaded files (never loaded twice, by sha256) '
-    'and quarantined files with the reason. A revised file for a period gets a higher vintage; '
+    'and quarantined files with the reason. vintage = order of arrival for the period; revision = what '
+    'the file name says (0 first issue, 1 revised / -v2). Models read the highest (revision, vintage); '
     'earlier vintages stay loaded and queryable.';
 """
 

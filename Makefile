@@ -1,0 +1,68 @@
+# Two commands for a newcomer on a fresh Linux machine with Python 3.11+ and git:
+#   make run    install, start the embedded warehouse (unless WAREHOUSE_URL is set), run every DAG
+#               with Airflow over the bundled real samples, print the summary
+#   make test   the whole test suite (embedded warehouse, then the PostgreSQL server at TEST_SERVER_URL)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.9.30
+TOOLS := .tools/venv
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+TEST_SERVER_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+export GX_ANALYTICS_ENABLED := False
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+.PHONY: help install run test test-embedded test-server lint bench clean
+
+help:
+	@echo "make run    - run the whole job end to end (install, warehouse, Airflow DAGs, summary)"
+	@echo "make test   - run the whole test suite"
+	@echo "make lint   - ruff"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# The environment comes from the lock file only (uv sync --frozen); plugins/ goes on the venv's path.
+$(VENV)/.installed: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	$(PY) -c "import site, pathlib; pathlib.Path(site.getsitepackages()[0], 'oversight_plugins.pth').write_text('$(CURDIR)/plugins\n')"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) -m oversight.cli run
+
+test: install
+	$(MAKE) --no-print-directory test-embedded
+	$(MAKE) --no-print-directory test-server
+
+# Pass 1: the whole suite against WAREHOUSE_URL if set, else the embedded pgserver.
+test-embedded: install
+	$(PY) -m pytest
+
+# Pass 2: the warehouse tests again against a real PostgreSQL server (CI must have one).
+test-server: install
+	@if [ -n "$$WAREHOUSE_URL" ]; then \
+		echo "WAREHOUSE_URL is set: the first pass already ran against it"; \
+	elif $(PY) -m oversight.cli ping --url "$(TEST_SERVER_URL)"; then \
+		echo "==> warehouse tests against $(TEST_SERVER_URL)"; \
+		WAREHOUSE_URL="$(TEST_SERVER_URL)" $(PY) -m pytest -m warehouse; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "CI: no PostgreSQL server at $(TEST_SERVER_URL); the server pass is required in CI" >&2; exit 1; \
+	else \
+		echo "NOTE: no PostgreSQL server at $(TEST_SERVER_URL): the server pass was NOT run (set TEST_SERVER_URL)"; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check plugins dags tests bench
+
+bench: install
+	$(PY) bench/load_benchmark.py
+
+clean:
+	rm -rf .local $(VENV) $(TOOLS)

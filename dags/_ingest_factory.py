@@ -1,0 +1,53 @@
+"""Shared shape of the ingestion DAGs: load new files -> validate the new rows -> announce the Asset.
+
+Kept in dags/ (not a DAG itself: it defines no DAG at import) so each ingestion DAG file stays a
+few lines. All the work is in the `oversight` package under plugins/.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import dag, task
+
+from oversight.assets import RAW_ASSETS
+from oversight.dag_defaults import DEFAULT_ARGS, START_DATE
+
+
+def ingestion_dag(source: str, schedule: str, doc_md: str | None) -> Any:
+    @dag(
+        dag_id=f"ingest_{source}",
+        schedule=schedule,
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["ingest", source],
+        doc_md=doc_md,
+    )
+    def ingest() -> None:
+        @task
+        def load_new_files() -> list[dict[str, Any]]:
+            """Stream each new file of the landing folder into raw with COPY; quarantine bad ones."""
+            from oversight.tasks import load_source
+
+            return load_source(source)
+
+        @task(outlets=[RAW_ASSETS[source]], retries=0)
+        def validate_new_rows(results: list[dict[str, Any]]) -> dict[str, Any]:
+            """Great Expectations raw suite on the rows just loaded; success announces the Asset."""
+            from oversight.tasks import validate_raw
+
+            return validate_raw(source, results)
+
+        @task(retries=0)
+        def report_quarantined_files(results: list[dict[str, Any]]) -> None:
+            """Fail the run, naming file, row and rule, if any file was quarantined."""
+            from oversight.tasks import report_quarantined
+
+            report_quarantined(source, results)
+
+        loaded = load_new_files()
+        validate_new_rows(loaded) >> report_quarantined_files(loaded)
+
+    return ingest()

@@ -1,0 +1,60 @@
+"""
+### build_and_publish_marts: dbt build -> Great Expectations gate -> atomic publish -> docs
+
+Runs whenever any raw Asset is updated (data-aware scheduling). dbt builds every model into
+schema `marts__build` and runs its tests; the GX marts suite validates that schema; only if both
+pass does one transaction swap it into `marts`, the schema BI tools read. Lineage docs are then
+generated for the published marts. Emits `warehouse://marts/published`.
+"""
+
+from typing import Any
+
+from airflow.sdk import dag, task
+
+from oversight.assets import PUBLISHED_MARTS, RAW_ASSETS
+from oversight.dag_defaults import DEFAULT_ARGS, START_DATE
+
+
+@dag(
+    dag_id="build_and_publish_marts",
+    schedule=(RAW_ASSETS["ae"] | RAW_ASSETS["cqc"] | RAW_ASSETS["ods"]),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["model", "gate", "publish"],
+    doc_md=__doc__,
+)
+def build_and_publish_marts() -> None:
+    @task(retries=0)
+    def dbt_build() -> dict[str, Any]:
+        """dbt build into marts__build (seeds, models, tests, unit tests)."""
+        from oversight.tasks import build_marts
+
+        return build_marts()
+
+    @task(retries=0)
+    def gate() -> dict[str, Any]:
+        """Great Expectations marts suite on marts__build; a failure blocks publication."""
+        from oversight.tasks import gate_marts
+
+        return gate_marts()
+
+    @task(outlets=[PUBLISHED_MARTS], retries=0)
+    def publish() -> dict[str, Any]:
+        """Swap marts__build into marts in one transaction (no-op when identical)."""
+        from oversight.tasks import publish_marts
+
+        return publish_marts()
+
+    @task
+    def lineage_docs() -> dict[str, Any]:
+        """dbt docs generate for the published marts (static site)."""
+        from oversight.tasks import generate_docs
+
+        return generate_docs()
+
+    dbt_build() >> gate() >> publish() >> lineage_docs()
+
+
+build_and_publish_marts()

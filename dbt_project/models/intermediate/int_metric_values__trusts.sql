@@ -1,0 +1,32 @@
+-- Metric values of NHS trusts (organisations in the ODS trust list), from every source.
+-- Organisations that are not trusts (independent providers, GP-led urgent care) are left out.
+with
+
+ae as (
+
+    select * from {{ ref('int_ae__metric_values') }}
+
+),
+
+trusts as (
+
+    select org_code from {{ ref('int_organisation__peer_grouped') }}
+
+),
+
+unioned as (
+
+    select * from ae
+
+),
+
+final as (
+
+    select unioned.*
+    from unioned
+    inner join trusts
+        on unioned.org_code = trusts.org_code
+
+)
+
+select * from final

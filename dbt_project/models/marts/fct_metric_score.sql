@@ -1,0 +1,34 @@
+-- One row per trust, period, metric and framework version: the metric score 1.00 (best) to
+-- 4.00 within the trust's peer group, and its quartile 1 (best) to 4.
+with
+
+scores as (
+
+    select * from {{ ref('int_metric_scores__ranked') }}
+
+),
+
+final as (
+
+    select
+        ---------- keys
+        org_code,
+        period_start,
+        metric_id,
+        framework_version,
+        peer_group,
+        ---------- measures
+        value,
+        polarity,
+        rank_in_peer_group,
+        peers_in_group,
+        metric_score,
+        quartile,
+        ---------- rule
+        scoring_rule_id,
+        scoring_method
+    from scores
+
+)
+
+select * from final

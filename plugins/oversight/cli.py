@@ -1,0 +1,150 @@
+"""Command line: `python -m oversight.cli <command>`; `make run` calls `run`.
+
+Commands:
+  run                  bootstrap, then run every DAG with Airflow (`airflow dags test`) and print the summary
+  bootstrap            start the embedded warehouse if needed, create schemas, init Airflow's metadata DB
+  airflow ARGS...      run the Airflow CLI with this project's Airflow settings (e.g. `airflow dags list`)
+  summary              print the summary of the last run
+  ping --url URL       exit 0 if a PostgreSQL server answers at URL
+  warehouse-url        print the warehouse URL in use (starts the embedded server if needed)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from oversight.settings import REPO_ROOT, Settings, get_settings
+
+INGESTION_DAGS = ["ingest_ods", "ingest_cqc", "ingest_ae"]
+MODEL_DAG = "build_and_publish_marts"
+
+
+def airflow_env(settings: Settings, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Airflow settings for the embedded default: SQLite metadata DB under OVERSIGHT_HOME/airflow."""
+    airflow_home = settings.home / "airflow"
+    env = dict(os.environ)
+    env.update({
+        "AIRFLOW_HOME": str(airflow_home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": env.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),
+        "GX_ANALYTICS_ENABLED": "False",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT / "plugins"), env.get("PYTHONPATH")])),
+        "OVERSIGHT_HOME": str(settings.home),
+        "LANDING_DIR": str(settings.landing_dir),
+    })
+    env.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{airflow_home / 'airflow.db'}")
+    if extra:
+        env.update(extra)
+    return env
+
+
+def _airflow_bin() -> str:
+    return str(Path(sys.executable).with_name("airflow"))
+
+
+def run_airflow(args: list[str], settings: Settings, extra_env: dict[str, str] | None = None,
+                check: bool = True, capture: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run([_airflow_bin(), *args], env=airflow_env(settings, extra_env), check=check,
+                          capture_output=capture, text=True)
+
+
+def bootstrap(settings: Settings) -> str:
+    from oversight import warehouse
+
+    target = warehouse.resolve(settings)
+    warehouse.bootstrap(target, settings.bi_role)
+    airflow_home = settings.home / "airflow"
+    airflow_home.mkdir(parents=True, exist_ok=True)
+    marker = airflow_home / ".migrated"
+    if not marker.exists():
+        run_airflow(["db", "migrate"], settings, capture=True)
+        marker.write_text("ok\n")
+    return target.url
+
+
+def run_all(settings: Settings) -> int:
+    started = time.monotonic()
+    url = bootstrap(settings)
+    extra = {} if settings.warehouse_url else {"WAREHOUSE_URL": url}
+    failed: list[str] = []
+    for dag_id in [*INGESTION_DAGS, MODEL_DAG]:
+        print(f"==> airflow dags test {dag_id}", flush=True)
+        step = time.monotonic()
+        result = run_airflow(["dags", "test", dag_id], settings, extra_env=extra, check=False)
+        print(f"    {dag_id}: {'ok' if result.returncode == 0 else 'FAILED'} in {time.monotonic() - step:.0f} s",
+              flush=True)
+        if result.returncode != 0:
+            failed.append(dag_id)
+            if dag_id == MODEL_DAG or dag_id == "ingest_ods":
+                break
+    from oversight.summary import print_summary
+
+    print_summary(settings, elapsed_seconds=time.monotonic() - started, failed_dags=failed)
+    return 1 if failed else 0
+
+
+def ping(url: str) -> int:
+    import psycopg
+
+    from oversight.warehouse import Connection
+
+    try:
+        with psycopg.connect(Connection.from_url(url).conninfo, connect_timeout=3) as conn:
+            conn.execute("select 1")
+    except psycopg.OperationalError as error:
+        print(f"no PostgreSQL server at {url}: {error}".strip(), file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["airflow"]:
+        settings = get_settings()
+        url = bootstrap(settings)
+        extra = {} if settings.warehouse_url else {"WAREHOUSE_URL": url}
+        return run_airflow(argv[1:], settings, extra_env=extra, check=False).returncode
+    parser = argparse.ArgumentParser(prog="oversight", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run")
+    sub.add_parser("bootstrap")
+    sub.add_parser("summary")
+    sub.add_parser("warehouse-url")
+    ping_parser = sub.add_parser("ping")
+    ping_parser.add_argument("--url", required=True)
+    sub.add_parser("airflow", help="the Airflow CLI with this project's settings, e.g. `airflow dags list`")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    if args.command == "run":
+        return run_all(settings)
+    if args.command == "bootstrap":
+        print(bootstrap(settings))
+        return 0
+    if args.command == "summary":
+        from oversight.summary import print_summary
+
+        print_summary(settings)
+        return 0
+    if args.command == "warehouse-url":
+        from oversight import warehouse
+
+        print(warehouse.resolve(settings).url)
+        return 0
+    if args.command == "ping":
+        return ping(args.url)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

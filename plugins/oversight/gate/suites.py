@@ -1,0 +1,253 @@
+"""The gate's expectation suites: the data contract of the raw tables and of the marts, in one place.
+
+Each ``TableContract`` is one GX expectation suite, validated against one batch: a whole table, the
+rows of the given loads of a raw table, or a SELECT (``query``) for checks that join tables. The
+gate writes the suites to the GX file context (``expectations/gx/expectations/<group>/<name>.json``)
+at the start of each run, so the committed JSON always matches this module.
+
+Suites are built by functions, not at import time, because building them imports Great
+Expectations (~8 s).
+
+RAW (schema ``raw``; every source column is text)
+  raw.ae_monthly    org_code not null; 18 count columns match ^\\d+(\\.\\d+)?$; _row_number not null;
+                    (org_code, _load_id) unique
+  raw.ods_trusts    org_code not null and matches ^[A-Z0-9]{3,5}$; (org_code, _load_id) unique;
+                    open_date matches ^\\d{8}$
+  raw.cqc_ratings   latest_rating and domain in their published value sets; provider_id not null
+  raw.schema        the three raw tables exist
+
+MARTS (schema given, normally ``marts__build``)
+  marts.dim_organisation      org_code unique and not null; org_name not null; peer_group in set
+  marts.fct_metric_value      value between 0 and 100 where unit = '%'; numerator <= denominator;
+                              (org_code, period_start, metric_id) unique
+  marts.fct_metric_value__org_in_dim_organisation
+                              every org_code of fct_metric_value is in dim_organisation
+  marts.fct_metric_score      metric_score between 1 and 4; quartile in 1..4;
+                              (org_code, period_start, metric_id, framework_version) unique
+  marts.fct_segment           segment in 1..5; rule_id not null;
+                              (org_code, period_start, framework_version) unique
+  marts.schema                the four marts tables exist
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SUITE_GROUPS = ("raw", "marts")
+
+# ---- value sets and patterns of the contract ---------------------------------------------------
+COUNT_PATTERN = r"^\d+(\.\d+)?$"
+ODS_CODE_PATTERN = r"^[A-Z0-9]{3,5}$"
+YYYYMMDD_PATTERN = r"^\d{8}$"
+
+AE_COUNT_COLUMNS = (
+    "attendances_type1", "attendances_type2", "attendances_other",
+    "attendances_booked_type1", "attendances_booked_type2", "attendances_booked_other",
+    "over_4hrs_type1", "over_4hrs_type2", "over_4hrs_other",
+    "over_4hrs_booked_type1", "over_4hrs_booked_type2", "over_4hrs_booked_other",
+    "dta_4_to_12hrs", "dta_over_12hrs",
+    "emergency_admissions_type1", "emergency_admissions_type2", "emergency_admissions_other",
+    "other_emergency_admissions",
+)
+CQC_RATINGS = (
+    "Outstanding", "Good", "Requires improvement", "Inadequate",
+    "Not rated", "Inspected but not rated", "No published rating", "Insufficient evidence to rate",
+)
+CQC_DOMAINS = ("Overall", "Safe", "Effective", "Caring", "Responsive", "Well-led")
+PEER_GROUPS = ("acute", "non_acute", "ambulance", "unknown")
+
+RAW_TABLES = ("ae_monthly", "ods_trusts", "cqc_ratings")
+MARTS_TABLES = ("dim_organisation", "fct_metric_value", "fct_metric_score", "fct_segment")
+
+# Columns that identify a raw row in failure examples (the file's row number within its load).
+_RAW_KEYS = ("_load_id", "_row_number")
+
+
+@dataclass
+class TableContract:
+    """One expectation suite and the batch it validates."""
+
+    group: str  # "raw" or "marts"
+    name: str  # suite name within the group; the suite is "<group>.<name>"
+    table: str  # the table whose rows are checked (named in failure messages)
+    key_columns: tuple[str, ...]  # shown with each offending row (GX unexpected_index_column_names)
+    expectations: list[Any]  # Great Expectations Expectation objects
+    notes: str
+    # A SELECT with a {schema} placeholder, for checks across tables; None = the table itself.
+    query: str | None = None
+    # Tables that must exist for the suite to run (default: ``table``).
+    requires: tuple[str, ...] = field(default=())
+    # Raw tables restrict the batch to the rows of the given loads.
+    by_load: bool = False
+
+    @property
+    def suite_name(self) -> str:
+        return f"{self.group}.{self.name}"
+
+    @property
+    def required_tables(self) -> tuple[str, ...]:
+        return self.requires or (self.table,)
+
+
+def _schema_contract(group: str, tables: tuple[str, ...]) -> TableContract:
+    import great_expectations.expectations as gxe
+
+    return TableContract(
+        group=group,
+        name="schema",
+        table="information_schema.tables",
+        key_columns=(),
+        query="select table_name from information_schema.tables where table_schema = '{schema}'",
+        requires=(),
+        notes=f"The {group} contract's tables exist: {', '.join(tables)}.",
+        expectations=[
+            gxe.ExpectColumnDistinctValuesToContainSet(
+                column="table_name",
+                value_set=list(tables),
+                description=f"the {group} tables of the contract exist in the schema",
+            ),
+        ],
+    )
+
+
+def raw_contracts() -> list[TableContract]:
+    import great_expectations.expectations as gxe
+
+    return [
+        _schema_contract("raw", RAW_TABLES),
+        TableContract(
+            group="raw",
+            name="ae_monthly",
+            table="ae_monthly",
+            key_columns=(*_RAW_KEYS, "org_code"),
+            by_load=True,
+            notes="A&E monthly provider CSV as loaded: one row per organisation per load, counts are numbers.",
+            expectations=[
+                gxe.ExpectColumnValuesToNotBeNull(column="org_code"),
+                *(gxe.ExpectColumnValuesToMatchRegex(column=c, regex=COUNT_PATTERN) for c in AE_COUNT_COLUMNS),
+                gxe.ExpectColumnValuesToNotBeNull(column="_row_number"),
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=["org_code", "_load_id"]),
+            ],
+        ),
+        TableContract(
+            group="raw",
+            name="ods_trusts",
+            table="ods_trusts",
+            key_columns=(*_RAW_KEYS, "org_code"),
+            by_load=True,
+            notes="ODS trust list (etr.csv) as loaded: one row per ODS code per load.",
+            expectations=[
+                gxe.ExpectColumnValuesToNotBeNull(column="org_code"),
+                gxe.ExpectColumnValuesToMatchRegex(column="org_code", regex=ODS_CODE_PATTERN),
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=["org_code", "_load_id"]),
+                gxe.ExpectColumnValuesToMatchRegex(column="open_date", regex=YYYYMMDD_PATTERN),
+            ],
+        ),
+        TableContract(
+            group="raw",
+            name="cqc_ratings",
+            table="cqc_ratings",
+            key_columns=(*_RAW_KEYS, "sheet", "provider_id"),
+            by_load=True,
+            notes="CQC latest ratings workbook as loaded: known ratings and domains, a provider on every row.",
+            expectations=[
+                gxe.ExpectColumnValuesToBeInSet(column="latest_rating", value_set=list(CQC_RATINGS)),
+                gxe.ExpectColumnValuesToBeInSet(column="domain", value_set=list(CQC_DOMAINS)),
+                gxe.ExpectColumnValuesToNotBeNull(column="provider_id"),
+            ],
+        ),
+    ]
+
+
+def marts_contracts() -> list[TableContract]:
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
+
+    metric_key = ("org_code", "period_start", "metric_id")
+    score_key = (*metric_key, "framework_version")
+    segment_key = ("org_code", "period_start", "framework_version")
+    return [
+        _schema_contract("marts", MARTS_TABLES),
+        TableContract(
+            group="marts",
+            name="dim_organisation",
+            table="dim_organisation",
+            key_columns=("org_code",),
+            notes="One row per organisation, with its peer group.",
+            expectations=[
+                gxe.ExpectColumnValuesToNotBeNull(column="org_code"),
+                gxe.ExpectColumnValuesToBeUnique(column="org_code"),
+                gxe.ExpectColumnValuesToNotBeNull(column="org_name"),
+                gxe.ExpectColumnValuesToBeInSet(column="peer_group", value_set=list(PEER_GROUPS)),
+            ],
+        ),
+        TableContract(
+            group="marts",
+            name="fct_metric_value",
+            table="fct_metric_value",
+            key_columns=metric_key,
+            notes="One value per organisation, period and metric; percentages lie in 0..100.",
+            expectations=[
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="value", min_value=0, max_value=100, row_condition=Column("unit") == "%"
+                ),
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="denominator", column_B="numerator", or_equal=True,
+                    ignore_row_if="either_value_is_missing",
+                ),
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=list(metric_key)),
+            ],
+        ),
+        TableContract(
+            group="marts",
+            name="fct_metric_value__org_in_dim_organisation",
+            table="fct_metric_value",
+            key_columns=metric_key,
+            query=(
+                "select v.org_code, v.period_start, v.metric_id, d.org_code as dim_organisation_org_code "
+                "from {schema}.fct_metric_value v "
+                "left join {schema}.dim_organisation d on d.org_code = v.org_code"
+            ),
+            requires=("fct_metric_value", "dim_organisation"),
+            notes="Every org_code of fct_metric_value is in dim_organisation (no orphan metric values).",
+            expectations=[
+                gxe.ExpectColumnValuesToNotBeNull(
+                    column="dim_organisation_org_code",
+                    description="every org_code of fct_metric_value is in dim_organisation",
+                ),
+            ],
+        ),
+        TableContract(
+            group="marts",
+            name="fct_metric_score",
+            table="fct_metric_score",
+            key_columns=score_key,
+            notes="One score per organisation, period, metric and framework; scores 1..4, quartiles 1..4.",
+            expectations=[
+                gxe.ExpectColumnValuesToBeBetween(column="metric_score", min_value=1, max_value=4),
+                gxe.ExpectColumnValuesToBeInSet(column="quartile", value_set=[1, 2, 3, 4]),
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=list(score_key)),
+            ],
+        ),
+        TableContract(
+            group="marts",
+            name="fct_segment",
+            table="fct_segment",
+            key_columns=segment_key,
+            notes="One segment (1..5) per organisation, period and framework, with the rule that set it.",
+            expectations=[
+                gxe.ExpectColumnValuesToBeInSet(column="segment", value_set=[1, 2, 3, 4, 5]),
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=list(segment_key)),
+                gxe.ExpectColumnValuesToNotBeNull(column="rule_id"),
+            ],
+        ),
+    ]
+
+
+def contracts_for(suite_group: str) -> list[TableContract]:
+    if suite_group == "raw":
+        return raw_contracts()
+    if suite_group == "marts":
+        return marts_contracts()
+    raise ValueError(f"unknown suite group {suite_group!r}; known: {', '.join(SUITE_GROUPS)}")

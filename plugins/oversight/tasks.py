@@ -1,0 +1,148 @@
+"""The work each Airflow task does, as plain functions (the DAG files only wire them together).
+
+Every function resolves the warehouse itself (WAREHOUSE_URL or the embedded server), so it runs
+the same in an Airflow worker, in `python -m oversight.cli` and in tests.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from oversight import loader, reports, warehouse
+from oversight.errors import BadInputError, GateFailedError
+from oversight.settings import BUILD_SCHEMA, RAW_SCHEMA, Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+MART_CONTRACT = ["dim_metric", "dim_organisation", "fct_metric_score", "fct_metric_value", "fct_segment"]
+
+
+def load_source(source: str, settings: Settings | None = None) -> list[dict[str, Any]]:
+    """Load new files of one source; returns one dict per file (loaded, duplicate, quarantined)."""
+    settings = settings or get_settings()
+    target = warehouse.resolve(settings)
+    warehouse.bootstrap(target, settings.bi_role)
+    results = loader.results_as_dicts(loader.ingest_source(source, target, settings))
+    reports.write_report(f"ingest_{source}", {"source": source, "files": results}, settings)
+    for r in results:
+        log.info("%s %s: %s %s", source, r["file_name"], r["status"], r["message"] or f"{r['rows_loaded']} rows")
+    return results
+
+
+def validate_raw(source: str, results: list[dict[str, Any]], settings: Settings | None = None) -> dict[str, Any]:
+    """Great Expectations on the rows just loaded. A failing load is taken out of raw (rows deleted,
+    manifest row marked quarantined, file copied to quarantine) and the task fails."""
+    from oversight import gate
+
+    settings = settings or get_settings()
+    load_ids = [r["load_id"] for r in results if r["status"] == "loaded"]
+    if not load_ids:
+        report = {"source": source, "skipped": "no new loads", "success": True, "evaluated": 0, "passed": 0, "failed": 0}
+        reports.write_report(f"gate_raw_{source}", report, settings)
+        return report
+    target = warehouse.resolve(settings)
+    try:
+        result = gate.run_gate("raw", target, RAW_SCHEMA, load_ids=load_ids, settings=settings)
+    except GateFailedError as error:
+        _withdraw_loads(source, load_ids, str(error), target, settings)
+        failed = getattr(error, "report", None)
+        reports.write_report(f"gate_raw_{source}", {"source": source, "success": False, "message": str(error),
+                                                     **(_gate_counts(failed) if failed else {})}, settings)
+        raise
+    report = {"source": source, "success": True, **_gate_counts(result)}
+    reports.write_report(f"gate_raw_{source}", report, settings)
+    return report
+
+
+def _gate_counts(report: Any) -> dict[str, Any]:
+    return {"evaluated": report.evaluated, "passed": report.passed, "failed": report.failed,
+            "data_docs": report.data_docs_index}
+
+
+def _withdraw_loads(source: str, load_ids: list[int], reason: str, target: warehouse.Connection,
+                    settings: Settings) -> None:
+    from oversight.sources import get_source
+
+    spec = get_source(source)
+    with warehouse.connect(target) as conn:
+        files = conn.execute(
+            f"select load_id, file_name from {RAW_SCHEMA}.load_manifest where load_id = any(%s)", (load_ids,)
+        ).fetchall()
+        conn.execute(f"delete from {RAW_SCHEMA}.{spec.raw_table} where _load_id = any(%s)", (load_ids,))
+        conn.execute(
+            f"update {RAW_SCHEMA}.load_manifest set status = 'quarantined', rows_loaded = 0, message = %s "
+            "where load_id = any(%s)",
+            (f"raw gate failed: {reason}"[:4000], load_ids),
+        )
+    for _load_id, file_name in files:
+        path = settings.landing_dir / source / file_name
+        if path.exists():
+            loader.quarantine_file(settings, spec, path, BadInputError(file_name, "raw_gate", reason[:2000]))
+
+
+def report_quarantined(source: str, results: list[dict[str, Any]]) -> None:
+    """Fail loudly (after the good files flowed on) when any file of this run was quarantined."""
+    bad = [r for r in results if r["status"] in ("quarantined", "previously_quarantined")]
+    if bad:
+        lines = "\n".join(f"- {r['file_name']}: {r['message']}" for r in bad)
+        raise BadInputError(
+            ", ".join(r["file_name"] for r in bad), "quarantined",
+            f"{len(bad)} file(s) of source {source!r} were not loaded:\n{lines}",
+        )
+
+
+def build_marts(settings: Settings | None = None) -> dict[str, Any]:
+    from oversight import transform
+
+    settings = settings or get_settings()
+    target = warehouse.resolve(settings)
+    warehouse.bootstrap(target, settings.bi_role)
+    try:
+        result = transform.build(target, settings)
+    except RuntimeError as error:
+        reports.write_report("dbt_build", {"success": False, "message": str(error)}, settings)
+        raise
+    report = {"success": True, "counts": result.counts, "tests_passed": result.tests_passed,
+              "tests_failed": result.tests_failed}
+    reports.write_report("dbt_build", report, settings)
+    return report
+
+
+def gate_marts(settings: Settings | None = None) -> dict[str, Any]:
+    from oversight import gate
+
+    settings = settings or get_settings()
+    target = warehouse.resolve(settings)
+    try:
+        result = gate.run_gate("marts", target, BUILD_SCHEMA, settings=settings)
+    except GateFailedError as error:
+        failed = getattr(error, "report", None)
+        reports.write_report("gate_marts", {"success": False, "message": str(error),
+                                            **(_gate_counts(failed) if failed else {})}, settings)
+        raise
+    report = {"success": True, **_gate_counts(result)}
+    reports.write_report("gate_marts", report, settings)
+    return report
+
+
+def publish_marts(settings: Settings | None = None) -> dict[str, Any]:
+    from oversight import publish
+
+    settings = settings or get_settings()
+    target = warehouse.resolve(settings)
+    result = publish.publish(target, settings.bi_role, expected_tables=MART_CONTRACT)
+    report = {"action": result.action, "tables": result.tables}
+    reports.write_report("publish", report, settings)
+    return report
+
+
+def generate_docs(settings: Settings | None = None) -> dict[str, Any]:
+    from oversight import transform
+
+    settings = settings or get_settings()
+    target = warehouse.resolve(settings)
+    index = transform.generate_docs(target, settings)
+    report = {"lineage_docs": index}
+    reports.write_report("docs", report, settings)
+    return report

@@ -1,0 +1,86 @@
+"""Run dbt (dbt-core's Python API) against the warehouse: build into the build schema, docs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from oversight.settings import BUILD_SCHEMA, DBT_PROJECT_DIR, PUBLISHED_SCHEMA, Settings, get_settings
+
+if TYPE_CHECKING:
+    from oversight.warehouse import Connection
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DbtResult:
+    command: str
+    success: bool
+    counts: dict[str, int] = field(default_factory=dict)  # status -> nodes
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def tests_passed(self) -> int:
+        return self.counts.get("test:pass", 0)
+
+    @property
+    def tests_failed(self) -> int:
+        return self.counts.get("test:fail", 0) + self.counts.get("test:error", 0)
+
+
+def run_dbt(args: list[str], target: Connection, settings: Settings | None = None) -> DbtResult:
+    """Invoke dbt in-process with the warehouse connection in the environment profiles.yml reads."""
+    from dbt.cli.main import dbtRunner
+
+    settings = settings or get_settings()
+    os.environ.update(target.dbt_env())
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    full_args = [
+        *args,
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(settings.dbt_target_dir),
+        "--log-path", str(settings.home / "dbt" / "logs"),
+    ]
+    log.info("dbt %s", " ".join(args))
+    result = dbtRunner().invoke(full_args)
+    counts: Counter[str] = Counter()
+    failures: list[str] = []
+    nodes = getattr(result.result, "results", None) or []
+    for node_result in nodes:
+        node = node_result.node
+        kind = "test" if node.resource_type in ("test", "unit_test") else str(node.resource_type)
+        status = str(node_result.status).lower().split(".")[-1]
+        counts[f"{kind}:{status}"] += 1
+        if status in ("fail", "error"):
+            failures.append(f"{node.resource_type} {node.name}: {node_result.message}")
+    if result.exception is not None:
+        failures.append(f"dbt {args[0]} raised: {result.exception}")
+    return DbtResult(command=" ".join(args), success=bool(result.success), counts=dict(counts), failures=failures)
+
+
+def build(target: Connection, settings: Settings | None = None) -> DbtResult:
+    """dbt build (seeds, models, snapshots, tests) with marts written to the build schema."""
+    result = run_dbt(["build", "--vars", f"{{build_schema: {BUILD_SCHEMA}}}"], target, settings)
+    if not result.success:
+        raise RuntimeError("dbt build failed; nothing is published:\n" + "\n".join(result.failures))
+    return result
+
+
+def generate_docs(target: Connection, settings: Settings | None = None) -> str:
+    """dbt docs for the published marts, as one static page under OVERSIGHT_HOME/site/lineage/."""
+    settings = settings or get_settings()
+    result = run_dbt(["docs", "generate", "--static", "--vars", f"{{build_schema: {PUBLISHED_SCHEMA}}}"], target, settings)
+    if not result.success:
+        raise RuntimeError("dbt docs generate failed:\n" + "\n".join(result.failures))
+    settings.lineage_site_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("static_index.html", "manifest.json", "catalog.json"):
+        source = settings.dbt_target_dir / name
+        if source.exists():
+            shutil.copy2(source, settings.lineage_site_dir / ("index.html" if name == "static_index.html" else name))
+    return str(settings.lineage_site_dir / "index.html")
