@@ -104,3 +104,14 @@ def copy_sample(source: str, name: str, landing_dir: Path) -> Path:
     target = landing_dir / source / name
     shutil.copy2(SAMPLES / source / name, target)
     return target
+
+
+DB_FIXTURES = {"server_admin", "warehouse_db", "fresh_db", "pipeline"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that use a database fixture are marked `warehouse`, so `pytest -m warehouse` runs
+    exactly the tests that must also pass against a PostgreSQL server (make test-server)."""
+    for item in items:
+        if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.warehouse)
