@@ -397,9 +397,10 @@ def test_metadata_db_url_matches_the_airflow_db_service(services):
 
 def test_metadata_db_driver_is_installed_and_locked(services):
     scheme = urlsplit(env_of(services["airflow-scheduler"])["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]).scheme
-    module, dist = {"postgresql+psycopg2": ("psycopg2", "psycopg2"), "postgresql+psycopg": ("psycopg", "psycopg")}[
-        scheme
-    ]
+    module, dist = {
+        "postgresql+psycopg2": ("psycopg2", "psycopg2"),
+        "postgresql+psycopg": ("psycopg", "psycopg"),
+    }[scheme]
     assert importlib.util.find_spec(module), f"{module} is not importable in the project venv"
     locked = {p["name"] for p in tomllib.loads((REPO_ROOT / "uv.lock").read_text())["package"]}
     assert {dist, f"{dist}-binary"} & locked, f"{dist} is not in uv.lock, so the image would not have it"
@@ -428,7 +429,9 @@ def test_images_are_pinned(services):
         assert image, f"{name} has neither image nor build"
         repo, _, tag = image.rpartition(":")
         assert repo and "/" not in tag, f"{name}: image {image!r} has no tag"
-        assert tag != "latest" and re.match(r"\d+", tag), f"{name}: image {image!r} is not pinned to a version"
+        assert tag != "latest" and re.match(r"\d+", tag), (
+            f"{name}: image {image!r} is not pinned to a version"
+        )
 
 
 def test_build_contexts_and_dockerfiles_exist(services):
@@ -480,7 +483,9 @@ def test_executor_and_celery_app_import(services, airflow_cli_check):
     """The CLI can list `celery` while the executor itself fails to import (e.g. an incompatible celery)."""
     imports = airflow_cli_check["imports"]
     assert imports["executor"] is None, f"the configured executor does not import: {imports['executor']}"
-    assert celery_apps(services["airflow-worker"]), "airflow-worker's healthcheck does not ping its Celery app"
+    assert celery_apps(services["airflow-worker"]), (
+        "airflow-worker's healthcheck does not ping its Celery app"
+    )
     for app, error in imports.items():
         assert error is None, f"{app} does not import: {error}"
 
@@ -489,12 +494,39 @@ def test_project_settings_are_set_for_airflow_services(services):
     source = SETTINGS_FILE.read_text()
     read = set(re.findall(r"os\.environ(?:\.get\(|\[)\s*[\"']([A-Z_][A-Z0-9_]*)[\"']", source))
     documented = set(re.findall(r"^\|\s*([A-Z_][A-Z0-9_]*)\s*\|", source, flags=re.M))
-    assert PROJECT_VARS_REQUIRED <= read, f"settings.py no longer reads {PROJECT_VARS_REQUIRED - read}"
+    assert read >= PROJECT_VARS_REQUIRED, f"settings.py no longer reads {PROJECT_VARS_REQUIRED - read}"
     assert read <= documented, f"settings.py reads undocumented variables {read - documented}"
     for name in AIRFLOW_SERVICES:
         env = env_of(services[name])
         missing = {v for v in read if not env.get(v)}
         assert not missing, f"{name} does not set {sorted(missing)}"
+
+
+def test_airflow_settings_match_the_local_runner(services, instructions, monkeypatch):
+    """What `python -m oversight.cli` gives Airflow locally must hold in the containers too."""
+    from oversight import cli
+    from oversight.settings import Settings
+
+    monkeypatch.setattr(cli.os, "environ", {})
+    local = cli.airflow_env(Settings(None, Path("/landing"), Path("/home"), "r", "d"))
+    # local-only: the SQLite default, the CLI's quieter log level, the unit-test switch; PYTHONPATH is
+    # set by the image (checked in test_dockerfile_layout_and_user)
+    local_only = {
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL",
+        "AIRFLOW__CORE__UNIT_TEST_MODE",
+        "PYTHONPATH",
+    }
+    assert "AIRFLOW__CORE__DAGS_FOLDER" in local, "oversight.cli.airflow_env changed shape"
+    for name in AIRFLOW_SERVICES:
+        env = env_of(services[name])
+        missing = set(local) - local_only - set(env)
+        assert not missing, f"{name} lacks settings the local runner gives Airflow: {sorted(missing)}"
+        for key in set(local) - local_only:
+            if not local[key].startswith("/"):
+                assert env[key].lower() == local[key].lower(), (
+                    f"{name}: {key}={env[key]!r}, locally {local[key]!r}"
+                )
 
 
 def test_warehouse_url_points_at_the_warehouse_service(raw_compose, services):
@@ -511,11 +543,11 @@ def test_warehouse_url_points_at_the_warehouse_service(raw_compose, services):
         assert url.path.lstrip("/") == wh_env["POSTGRES_DB"], name
         if "WAREHOUSE_DB" in env:
             assert env["WAREHOUSE_DB"] == wh_env["POSTGRES_DB"], name
-        raw_url = env_of(raw_compose["x-airflow-common"])["WAREHOUSE_URL"]
-        raw_password = urlsplit(raw_url.replace("${", "{").replace("}", "}")).password or ""
-        assert raw_wh_env["POSTGRES_PASSWORD"].replace("${", "{") == raw_password, (
-            "WAREHOUSE_URL and warehouse-db must take the password from the same variable"
-        )
+    raw_url = env_of(raw_compose["x-airflow-common"])["WAREHOUSE_URL"]
+    raw_password = re.match(r"^[^:]+://[^:@/]+:(.*)@[^@]+$", raw_url)
+    assert raw_password and raw_password.group(1) == raw_wh_env["POSTGRES_PASSWORD"], (
+        "WAREHOUSE_URL and warehouse-db must take the password from the same variable"
+    )
 
 
 def test_landing_and_home_are_mounted_where_settings_point(services):
@@ -531,9 +563,11 @@ def test_landing_and_home_are_mounted_where_settings_point(services):
         state_volumes.add(mounts[home])
         airflow_home = env.get("AIRFLOW_HOME", "")
         assert PurePosixPath(home) in PurePosixPath(airflow_home).parents, (
-            f"{name}: AIRFLOW_HOME ({airflow_home}) must live in the shared OVERSIGHT_HOME volume (logs, passwords)"
+            f"{name}: AIRFLOW_HOME ({airflow_home}) must be in the shared OVERSIGHT_HOME volume"
         )
-    assert len(state_volumes) == 1, f"Airflow services do not share one OVERSIGHT_HOME volume: {state_volumes}"
+    assert len(state_volumes) == 1, (
+        f"Airflow services do not share one OVERSIGHT_HOME volume: {state_volumes}"
+    )
 
 
 def test_folders_match_the_dockerfile(services, instructions):
@@ -564,7 +598,10 @@ def test_execution_api_and_jwt_secret(raw_compose, services):
         assert str(url.port or 80) in published, f"{name}: port {url.port} is not the API server's"
         secrets.add(env.get("AIRFLOW__API_AUTH__JWT_SECRET"))
     assert len(secrets) == 1 and "" not in secrets, "Airflow services must share one non-empty JWT secret"
-    assert any(a[:1] == ["api-server"] and "--port" not in a or str(url.port) in a for a in airflow_invocations(api))
+    for argv in airflow_invocations(api):
+        if argv[:1] == ["api-server"]:
+            port = argv[argv.index("--port") + 1] if "--port" in argv else "8080"
+            assert port == str(url.port or 80), f"api-server listens on {port}, not {url.port}"
 
 
 def test_depends_on_conditions(services):
@@ -574,13 +611,19 @@ def test_depends_on_conditions(services):
             assert dep != name
             assert condition in CONDITIONS, f"{name} -> {dep}: unknown condition {condition}"
             if condition == "service_healthy":
-                assert services[dep].get("healthcheck"), f"{name} waits for {dep} to be healthy; it has no healthcheck"
+                assert services[dep].get("healthcheck"), (
+                    f"{name} waits for {dep} to be healthy; it has no healthcheck"
+                )
             if condition == "service_completed_successfully":
-                assert services[dep].get("restart", "no") in ("no", False), f"{dep} restarts, so never completes"
+                assert services[dep].get("restart", "no") in ("no", False), (
+                    f"{dep} restarts, so never completes"
+                )
     assert depends_of(services["airflow-init"]).get("airflow-db") == "service_healthy"
     for name in LONG_RUNNING_AIRFLOW:
         deps = depends_of(services[name])
-        assert deps.get("airflow-init") == "service_completed_successfully", f"{name} does not wait for airflow-init"
+        assert deps.get("airflow-init") == "service_completed_successfully", (
+            f"{name} does not wait for airflow-init"
+        )
         assert deps.get("airflow-db") == "service_healthy", f"{name} does not wait for airflow-db"
         assert deps.get("redis") == "service_healthy", f"{name} does not wait for redis"
     assert depends_of(services["airflow-worker"]).get("warehouse-db") == "service_healthy"
@@ -601,15 +644,19 @@ def test_healthchecks_for_databases_and_redis(services):
 def test_admin_user_for_the_auth_manager(services):
     env = env_of(services["airflow-init"])
     auth = env.get("AIRFLOW__CORE__AUTH_MANAGER", SIMPLE_AUTH_MANAGER)
-    script = "\n".join(c if isinstance(c, str) else " ".join(c) for c in command_strings(services["airflow-init"]))
+    commands = command_strings(services["airflow-init"])
+    script = "\n".join(c if isinstance(c, str) else " ".join(c) for c in commands)
     if auth == SIMPLE_AUTH_MANAGER:
-        users = dict(u.split(":")[:2] for u in env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "").split(","))
+        declared = env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "")
+        users = dict(u.split(":")[:2] for u in declared.split(",") if ":" in u)
         assert "admin" in users.values(), "no user with the admin role in SIMPLE_AUTH_MANAGER_USERS"
         passwords = env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", "")
         assert PurePosixPath(env["OVERSIGHT_HOME"]) in PurePosixPath(passwords).parents, (
             "the passwords file must be on the shared volume so every API server sees it"
         )
-        assert "SIMPLE_AUTH_MANAGER_PASSWORDS_FILE" in script, "airflow-init does not write the passwords file"
+        assert "SIMPLE_AUTH_MANAGER_PASSWORDS_FILE" in script, (
+            "airflow-init does not write the passwords file"
+        )
     else:
         assert "users create" in script, "airflow-init does not create an admin user"
 
@@ -698,12 +745,19 @@ def test_dockerfile_layout_and_user(instructions):
     env = dockerfile_env(instructions)
     workdir = [a for instr, a in instructions if instr == "WORKDIR"][-1]
     for name in ("dags", "plugins", "dbt_project", "expectations", "sample_data", "Makefile"):
-        assert copy_destination(copies, name) == f"{workdir}/{name}", f"{name} is not copied to {workdir}/{name}"
-    assert copy_destination(copies, "plugins") in env.get("PYTHONPATH", "").split(":"), "PYTHONPATH lacks plugins"
+        assert copy_destination(copies, name) == f"{workdir}/{name}", (
+            f"{name} is not copied to {workdir}/{name}"
+        )
+    assert copy_destination(copies, "plugins") in env.get("PYTHONPATH", "").split(":"), (
+        "PYTHONPATH lacks plugins"
+    )
     users = [a for instr, a in instructions if instr == "USER"]
     assert users and users[-1].split(":")[0] not in ("root", "0"), "the image must not run as root"
     assert users[-1].split(":")[0] in ("airflow", "50000")
-    assert any(instr == "RUN" and re.search(r"useradd .*--uid 50000\b.* airflow\b", a) for instr, a in instructions)
+    useradd = re.compile(r"useradd .*--uid 50000\b.* airflow\b")
+    assert any(instr == "RUN" and useradd.search(a) for instr, a in instructions), (
+        "no airflow user, uid 50000"
+    )
 
 
 def _ignored(path: str, patterns: list[str]) -> bool:
@@ -717,9 +771,8 @@ def _ignored(path: str, patterns: list[str]) -> bool:
 
 
 def test_dockerfile_copy_sources_exist_and_are_not_dockerignored(instructions):
-    patterns = [
-        line.strip() for line in DOCKERIGNORE.read_text().splitlines() if line.strip() and not line.startswith("#")
-    ]
+    lines = [line.strip() for line in DOCKERIGNORE.read_text().splitlines()]
+    patterns = [line for line in lines if line and not line.startswith("#")]
     for heavy in (".venv", ".git", ".local", ".tools"):
         assert _ignored(heavy, patterns), f".dockerignore does not exclude {heavy}"
     for sources, _, _ in dockerfile_copies(instructions):
