@@ -39,6 +39,7 @@ class GateReport:
     data_docs_index: str
     schema: str = ""
     run_name: str = ""
+    load_ids: list[int] | None = None
     suites_validated: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "<suite>: <reason>"
 
@@ -46,8 +47,9 @@ class GateReport:
         return asdict(self)
 
     def summary(self) -> str:
+        loads = f" (loads {', '.join(map(str, self.load_ids))})" if self.load_ids is not None else ""
         head = (
-            f"GX gate {self.suite_group!r} on schema {self.schema}: {self.failed} of {self.evaluated} "
+            f"GX gate {self.suite_group!r} on schema {self.schema}{loads}: {self.failed} of {self.evaluated} "
             f"expectations failed across {len(self.suites_validated)} suite(s)"
         )
         lines = [head + (":" if self.failures else ".")]
@@ -105,9 +107,9 @@ def failure_message(failure: dict[str, Any]) -> str:
     if failure.get("unexpected_count") is not None:
         text = f"{where}: {failure['unexpected_count']} of {failure['element_count']} rows unexpected"
         return f"{text}, e.g. {shown}" if shown else text
-    if failure["expectation"] == "expect_column_distinct_values_to_contain_set":
-        return f"{where}: missing {', '.join(str(v) for v in failure['example_rows']) or '(nothing observed)'}"
-    return f"{where}: observed {_format_value(failure.get('observed_value'))}"
+    if failure["expectation"] == "expect_column_distinct_values_to_contain_set" and failure["example_rows"]:
+        return f"{where}: missing {', '.join(_format_value(v) for v in failure['example_rows'])}"
+    return f"{where}: observed {_format_parameter(failure.get('observed_value'))}"
 
 
 def _columns(kwargs: dict[str, Any]) -> list[str]:
@@ -129,15 +131,15 @@ def _parameters(kwargs: dict[str, Any]) -> str:
         if key in _HIDDEN_KWARGS or value is None:
             continue
         if key == "min_value":
-            parts.append(f"min={_format_value(value)}")
+            parts.append(f"min={_format_parameter(value)}")
         elif key == "max_value":
-            parts.append(f"max={_format_value(value)}")
+            parts.append(f"max={_format_parameter(value)}")
         elif key == "value_set":
-            parts.append("in {" + ", ".join(_format_value(v) for v in value) + "}")
+            parts.append("in {" + ", ".join(_format_parameter(v) for v in value) + "}")
         else:
-            parts.append(f"{key}={_format_value(value)}")
+            parts.append(f"{key}={_format_parameter(value)}")
     if kwargs.get("mostly") not in (None, 1, 1.0):
-        parts.append(f"mostly={_format_value(kwargs['mostly'])}")
+        parts.append(f"mostly={_format_parameter(kwargs['mostly'])}")
     condition = _condition_text(kwargs.get("row_condition"))
     if condition:
         parts.append(f"where {condition}")
@@ -157,7 +159,7 @@ def _condition_text(condition: Any) -> str:
         if condition.get("type") == "nullity":
             return f"{column} is {'null' if condition.get('is_null') else 'not null'}"
         parameter = condition.get("parameter")
-        shown = f"'{parameter}'" if isinstance(parameter, str) else _format_value(parameter)
+        shown = f"'{parameter}'" if isinstance(parameter, str) else _format_parameter(parameter)
         return f"{column} {condition.get('operator', '?')} {shown}"
     return str(condition)
 
@@ -180,6 +182,8 @@ def _examples(kwargs: dict[str, Any], outcome: dict[str, Any]) -> list[Any]:
                 rows.append(value)
         return rows
     # column-aggregate expectations: the expected values that were not observed
+    if outcome.get("partial_missing_list"):
+        return list(outcome["partial_missing_list"])[:MAX_EXAMPLES]
     observed = outcome.get("observed_value")
     expected = kwargs.get("value_set")
     if isinstance(observed, list) and isinstance(expected, list):
@@ -217,10 +221,18 @@ def _format_row(row: Any) -> str:
 
 
 def _format_value(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return f"{value:g}" if value != 0 else "0"
-    if isinstance(value, list | tuple | set):
-        return "[" + ", ".join(_format_value(v) for v in value) + "]"
+    """A value of an offending row, as stored (140.0 stays 140.0)."""
     if value is None:
         return "null"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_format_value(v) for v in value) + "]"
     return str(value)
+
+
+def _format_parameter(value: Any) -> str:
+    """A parameter of the expectation: whole floats without their .0 (GX stores min_value=0 as 0.0)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, list | tuple | set):
+        return "[" + ", ".join(_format_parameter(v) for v in value) + "]"
+    return _format_value(value)

@@ -31,8 +31,10 @@ MARTS (schema given, normally ``marts__build``)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from oversight.gate._gx import import_gx
 
 SUITE_GROUPS = ("raw", "marts")
 
@@ -76,8 +78,8 @@ class TableContract:
     notes: str
     # A SELECT with a {schema} placeholder, for checks across tables; None = the table itself.
     query: str | None = None
-    # Tables that must exist for the suite to run (default: ``table``).
-    requires: tuple[str, ...] = field(default=())
+    # Tables that must exist for the suite to run (None: ``table``).
+    requires: tuple[str, ...] | None = None
     # Raw tables restrict the batch to the rows of the given loads.
     by_load: bool = False
 
@@ -87,11 +89,11 @@ class TableContract:
 
     @property
     def required_tables(self) -> tuple[str, ...]:
-        return self.requires or (self.table,)
+        return (self.table,) if self.requires is None else self.requires
 
 
 def _schema_contract(group: str, tables: tuple[str, ...]) -> TableContract:
-    import great_expectations.expectations as gxe
+    gxe = import_gx().expectations
 
     return TableContract(
         group=group,
@@ -112,7 +114,7 @@ def _schema_contract(group: str, tables: tuple[str, ...]) -> TableContract:
 
 
 def raw_contracts() -> list[TableContract]:
-    import great_expectations.expectations as gxe
+    gxe = import_gx().expectations
 
     return [
         _schema_contract("raw", RAW_TABLES),
@@ -122,10 +124,11 @@ def raw_contracts() -> list[TableContract]:
             table="ae_monthly",
             key_columns=(*_RAW_KEYS, "org_code"),
             by_load=True,
-            notes="A&E monthly provider CSV as loaded: one row per organisation per load, counts are numbers.",
+            notes="A&E monthly provider CSV as loaded: one row per organisation and load, numeric counts.",
             expectations=[
                 gxe.ExpectColumnValuesToNotBeNull(column="org_code"),
-                *(gxe.ExpectColumnValuesToMatchRegex(column=c, regex=COUNT_PATTERN) for c in AE_COUNT_COLUMNS),
+                *(gxe.ExpectColumnValuesToMatchRegex(column=column, regex=COUNT_PATTERN)
+                  for column in AE_COUNT_COLUMNS),
                 gxe.ExpectColumnValuesToNotBeNull(column="_row_number"),
                 gxe.ExpectCompoundColumnsToBeUnique(column_list=["org_code", "_load_id"]),
             ],
@@ -150,7 +153,7 @@ def raw_contracts() -> list[TableContract]:
             table="cqc_ratings",
             key_columns=(*_RAW_KEYS, "sheet", "provider_id"),
             by_load=True,
-            notes="CQC latest ratings workbook as loaded: known ratings and domains, a provider on every row.",
+            notes="CQC latest ratings workbook as loaded: known ratings and domains, a provider per row.",
             expectations=[
                 gxe.ExpectColumnValuesToBeInSet(column="latest_rating", value_set=list(CQC_RATINGS)),
                 gxe.ExpectColumnValuesToBeInSet(column="domain", value_set=list(CQC_DOMAINS)),
@@ -161,7 +164,7 @@ def raw_contracts() -> list[TableContract]:
 
 
 def marts_contracts() -> list[TableContract]:
-    import great_expectations.expectations as gxe
+    gxe = import_gx().expectations
     from great_expectations.expectations.row_conditions import Column
 
     metric_key = ("org_code", "period_start", "metric_id")

@@ -1,0 +1,210 @@
+"""The Great Expectations gate on a real PostgreSQL: small hand-made marts with known rows, and the
+raw tables after loading real sample files. Each failure must name the expectation, the table and
+an offending row, after the validation results and Data Docs are written."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, copy_sample
+from oversight import loader, warehouse
+from oversight.errors import GateFailedError
+from oversight.gate import GateReport, run_gate
+from oversight.settings import get_settings
+
+GX_DIR = REPO_ROOT / "expectations" / "gx"
+
+MARTS_DDL = """
+create schema marts__build;
+create table marts__build.dim_organisation (org_code text, org_name text, peer_group text);
+create table marts__build.fct_metric_value (
+    org_code text, period_start date, metric_id text, numerator numeric, denominator numeric,
+    value numeric, unit text, source_file text, source_row integer);
+create table marts__build.fct_metric_score (
+    org_code text, period_start date, metric_id text, framework_version text, peer_group text,
+    value numeric, metric_score numeric, quartile integer);
+create table marts__build.fct_segment (
+    org_code text, period_start date, framework_version text, average_score numeric, segment integer,
+    rule_id text);
+
+insert into marts__build.dim_organisation values
+    ('RAA', 'Alpha Hospitals NHS Trust', 'acute'),
+    ('RBB', 'Beta Community NHS Trust', 'non_acute'),
+    ('RXX', 'X-Ray Ambulance Service NHS Trust', 'ambulance');
+
+-- 3 organisations x 2 periods x 2 metrics
+insert into marts__build.fct_metric_value
+select org_code, period_start, metric_id, 70 + n, 100 + n, round(100.0 * (70 + n) / (100 + n), 2), '%',
+       'Monthly-AE-June-2024.csv', n
+from (select org_code, period_start, metric_id, row_number() over () as n
+      from (values ('RAA'), ('RBB'), ('RXX')) o(org_code),
+           (values (date '2024-06-01'), (date '2024-07-01')) p(period_start),
+           (values ('ae_4hr_all'), ('ae_4hr_type1')) m(metric_id)) keys;
+
+insert into marts__build.fct_metric_score
+select org_code, period_start, metric_id, 'nof_2025_26', 'acute', value,
+       1 + (source_row % 4), 1 + (source_row % 4)
+from marts__build.fct_metric_value;
+
+insert into marts__build.fct_segment
+select org_code, period_start, 'nof_2025_26', 2.5, 1 + (count(*) % 5)::int, 'NOF25-SEG-2'
+from marts__build.fct_metric_value group by org_code, period_start;
+"""
+
+
+def execute(target, sql: str, params: tuple | None = None) -> None:  # noqa: ANN001
+    with warehouse.connect(target) as conn:
+        conn.execute(sql, params)
+
+
+@pytest.fixture(scope="module")
+def gate_settings(tmp_path_factory: pytest.TempPathFactory):
+    """Settings whose Data Docs site is a temporary folder shared by this module's tests."""
+    return dataclasses.replace(get_settings(), home=tmp_path_factory.mktemp("gate-home"))
+
+
+@pytest.fixture
+def marts(fresh_db):  # noqa: ANN001
+    """A fresh database whose marts__build holds small, valid marts."""
+    execute(fresh_db, MARTS_DDL)
+    return fresh_db
+
+
+def gate_failure(target, settings, suite_group: str = "marts", **kwargs) -> GateFailedError:  # noqa: ANN001
+    with pytest.raises(GateFailedError) as caught:
+        run_gate(suite_group, target, settings=settings, **kwargs)
+    error = caught.value
+    report = error.report
+    assert isinstance(report, GateReport) and not report.success
+    assert report.failed >= 1 and len(report.failures) >= 1
+    # results and Data Docs are written before the gate raises
+    assert Path(report.data_docs_index).is_file()
+    assert (GX_DIR / "uncommitted" / "validations" / suite_group).is_dir()
+    return error
+
+
+def test_importing_the_gate_does_not_import_great_expectations() -> None:
+    code = "import sys, oversight.gate; assert 'great_expectations' not in sys.modules, 'GX imported'"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO_ROOT / "plugins")
+
+
+def test_unknown_suite_group_is_refused(gate_settings) -> None:  # noqa: ANN001
+    with pytest.raises(ValueError, match="unknown suite group"):
+        run_gate("staging", warehouse.Connection.from_url("postgresql://x@localhost/x"),
+                 settings=gate_settings)
+
+
+def test_valid_marts_pass_and_data_docs_are_built(marts, gate_settings) -> None:  # noqa: ANN001
+    config = (GX_DIR / "great_expectations.yml").read_bytes()
+    report = run_gate("marts", marts, "marts__build", settings=gate_settings)
+
+    assert report.success and report.failures == []
+    assert report.evaluated > 10 and report.passed == report.evaluated and report.failed == 0
+    assert report.skipped == []
+    assert set(report.suites_validated) == {
+        "marts.schema", "marts.dim_organisation", "marts.fct_metric_value",
+        "marts.fct_metric_value__org_in_dim_organisation", "marts.fct_metric_score", "marts.fct_segment",
+    }
+    index = Path(report.data_docs_index)
+    assert index == gate_settings.data_docs_site_dir / "index.html" and index.is_file()
+    assert "marts.fct_metric_value" in index.read_text()
+    # results stored under expectations/gx/uncommitted, grouped by the run
+    assert (GX_DIR / "uncommitted" / "validations" / "marts" / "fct_metric_value" / report.run_name).is_dir()
+    # the committed config is never rewritten and the run's checkpoints are gone
+    assert (GX_DIR / "great_expectations.yml").read_bytes() == config
+    assert not list((GX_DIR / "uncommitted" / "checkpoints").glob(f"*{report.run_name[-8:]}*"))
+    # the suites are in the repo, readable
+    assert (GX_DIR / "expectations" / "marts" / "fct_metric_value.json").is_file()
+
+
+def test_a_percentage_above_100_fails_naming_the_row(marts, gate_settings) -> None:  # noqa: ANN001
+    execute(marts, "update marts__build.fct_metric_value set value = 140 "
+                   "where org_code = 'RXX' and period_start = '2024-06-01' and metric_id = 'ae_4hr_all'")
+    error = gate_failure(marts, gate_settings, schema="marts__build")
+    message = str(error)
+    assert ("expect_column_values_to_be_between on marts__build.fct_metric_value(value) min=0 max=100 "
+            "where unit == '%': 1 of 12 rows unexpected, e.g. {org_code: RXX, period_start: 2024-06-01, "
+            "metric_id: ae_4hr_all, value: 140") in message
+    [failure] = error.report.failures
+    assert failure["expectation"] == "expect_column_values_to_be_between"
+    assert failure["table"] == "marts__build.fct_metric_value" and failure["column"] == "value"
+    assert failure["example_rows"][0]["org_code"] == "RXX" and failure["example_rows"][0]["value"] == 140
+
+
+def test_a_numerator_above_its_denominator_fails(marts, gate_settings) -> None:  # noqa: ANN001
+    execute(marts, "update marts__build.fct_metric_value set numerator = denominator + 1 "
+                   "where org_code = 'RBB' and period_start = '2024-07-01' and metric_id = 'ae_4hr_type1'")
+    message = str(gate_failure(marts, gate_settings))
+    assert "expect_column_pair_values_a_to_be_greater_than_b on marts__build.fct_metric_value" in message
+    assert "denominator >= numerator: 1 of 12 rows unexpected" in message
+    assert "{org_code: RBB, period_start: 2024-07-01, metric_id: ae_4hr_type1," in message
+
+
+def test_a_duplicate_segment_row_fails(marts, gate_settings) -> None:  # noqa: ANN001
+    execute(marts, "insert into marts__build.fct_segment select * from marts__build.fct_segment "
+                   "where org_code = 'RAA' and period_start = '2024-06-01'")
+    error = gate_failure(marts, gate_settings)
+    message = str(error)
+    assert ("expect_compound_columns_to_be_unique on marts__build.fct_segment"
+            "(org_code, period_start, framework_version): 2 of 7 rows unexpected, "
+            "e.g. {org_code: RAA, period_start: 2024-06-01, framework_version: nof_2025_26}") in message
+    assert [f["table"] for f in error.report.failures] == ["marts__build.fct_segment"]
+
+
+def test_a_metric_value_for_an_unknown_organisation_fails(marts, gate_settings) -> None:  # noqa: ANN001
+    execute(marts, "insert into marts__build.fct_metric_value values "
+                   "('RZZ', '2024-06-01', 'ae_4hr_all', 1, 2, 50, '%', 'Monthly-AE-June-2024.csv', 99)")
+    error = gate_failure(marts, gate_settings)
+    [failure] = error.report.failures
+    assert failure["suite"] == "marts.fct_metric_value__org_in_dim_organisation"
+    assert failure["example_rows"] == [
+        {"org_code": "RZZ", "period_start": "2024-06-01", "metric_id": "ae_4hr_all",
+         "dim_organisation_org_code": None}
+    ]
+    assert "every org_code of fct_metric_value is in dim_organisation" in str(error)
+    assert "1 of 13 rows unexpected, e.g. {org_code: RZZ" in str(error)
+
+
+def test_a_missing_marts_table_fails_with_a_clear_message(marts, gate_settings) -> None:  # noqa: ANN001
+    execute(marts, "drop table marts__build.fct_segment")
+    error = gate_failure(marts, gate_settings)
+    [failure] = error.report.failures
+    assert failure["example_rows"] == ["fct_segment"]
+    assert "[the marts tables of the contract exist in the schema]: missing fct_segment" in str(error)
+    assert error.report.skipped == ["marts.fct_segment: table(s) marts__build.fct_segment missing"]
+
+
+def test_raw_gate_checks_just_the_given_loads(fresh_db, landing, gate_settings) -> None:  # noqa: ANN001
+    settings = dataclasses.replace(gate_settings, landing_dir=landing)
+    copy_sample("ae", "Monthly-AE-June-2024.csv", landing)
+    copy_sample("ods", "etr_2025-Q1.csv", landing)
+    copy_sample("cqc", "Latest_ratings_trust_locations.ods", landing)
+    results = [r for source in ("ae", "ods", "cqc") for r in loader.ingest_source(source, fresh_db, settings)]
+    assert [r.status for r in results] == ["loaded"] * 3
+    load_ids = [r.load_id for r in results]
+
+    report = run_gate("raw", fresh_db, "raw", load_ids=load_ids, settings=settings)
+    assert report.success and report.skipped == [] and report.evaluated > 25
+    assert report.suites_validated == ["raw.schema", "raw.ae_monthly", "raw.ods_trusts", "raw.cqc_ratings"]
+
+    bad_load = max(load_ids) + 1000
+    execute(fresh_db,
+            "insert into raw.cqc_ratings (sheet, location_id, provider_id, provider_name, domain, "
+            "latest_rating, publication_date, _load_id, _source_file, _file_sha256, _row_number, _layout) "
+            "values "
+            "('Locations', '1-000000001', 'RAA', 'Alpha', 'Overall', 'Brilliant', '01/05/2024', "
+            "%s, 'hand-made.ods', 'x', 7, 'cqc_locations_domain')", (bad_load,))
+    error = gate_failure(fresh_db, settings, suite_group="raw", schema="raw", load_ids=[bad_load])
+    assert ("expect_column_values_to_be_in_set on raw.cqc_ratings(latest_rating) in {Outstanding, Good, "
+            in str(error))
+    assert (f"1 of 1 rows unexpected, e.g. {{_load_id: {bad_load}, _row_number: 7, sheet: Locations, "
+            "provider_id: RAA, latest_rating: Brilliant}") in str(error)
+    assert error.report.skipped == [f"raw.ae_monthly: no rows of load(s) {bad_load}",
+                                    f"raw.ods_trusts: no rows of load(s) {bad_load}"]
+    # the good loads still pass: only the given loads are validated
+    assert run_gate("raw", fresh_db, "raw", load_ids=load_ids, settings=settings).success
