@@ -11,13 +11,13 @@ from typing import Any
 
 from airflow.sdk import dag, task
 
-from oversight.assets import PUBLISHED_MARTS, RAW_ASSETS
+from oversight.assets import PUBLISHED_MARTS, any_raw_asset
 from oversight.dag_defaults import DEFAULT_ARGS, START_DATE
 
 
 @dag(
     dag_id="build_and_publish_marts",
-    schedule=(RAW_ASSETS["ae"] | RAW_ASSETS["cqc"] | RAW_ASSETS["ods"]),
+    schedule=any_raw_asset(),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,

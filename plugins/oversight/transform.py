@@ -66,7 +66,7 @@ def run_dbt(args: list[str], target: Connection, settings: Settings | None = Non
 
 def build(target: Connection, settings: Settings | None = None) -> DbtResult:
     """dbt build (seeds, models, snapshots, tests) with marts written to the build schema."""
-    result = run_dbt(["build", "--vars", f"{{build_schema: {BUILD_SCHEMA}}}"], target, settings)
+    result = run_dbt(["build", "--log-level", "warn", "--vars", f"{{build_schema: {BUILD_SCHEMA}}}"], target, settings)
     if not result.success:
         raise RuntimeError("dbt build failed; nothing is published:\n" + "\n".join(result.failures))
     return result
@@ -75,7 +75,7 @@ def build(target: Connection, settings: Settings | None = None) -> DbtResult:
 def generate_docs(target: Connection, settings: Settings | None = None) -> str:
     """dbt docs for the published marts, as one static page under OVERSIGHT_HOME/site/lineage/."""
     settings = settings or get_settings()
-    result = run_dbt(["docs", "generate", "--static", "--vars", f"{{build_schema: {PUBLISHED_SCHEMA}}}"], target, settings)
+    result = run_dbt(["docs", "generate", "--log-level", "warn", "--static", "--vars", f"{{build_schema: {PUBLISHED_SCHEMA}}}"], target, settings)
     if not result.success:
         raise RuntimeError("dbt docs generate failed:\n" + "\n".join(result.failures))
     settings.lineage_site_dir.mkdir(parents=True, exist_ok=True)

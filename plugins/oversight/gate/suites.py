@@ -59,8 +59,15 @@ CQC_RATINGS = (
 CQC_DOMAINS = ("Overall", "Safe", "Effective", "Caring", "Responsive", "Well-led")
 PEER_GROUPS = ("acute", "non_acute", "ambulance", "unknown")
 
-RAW_TABLES = ("ae_monthly", "ods_trusts", "cqc_ratings")
-MARTS_TABLES = ("dim_organisation", "fct_metric_value", "fct_metric_score", "fct_segment")
+HAND_WRITTEN_RAW_TABLES = ("ae_monthly", "ods_trusts", "cqc_ratings")
+
+
+def raw_tables() -> tuple[str, ...]:
+    """Every registered source's raw table (oversight.sources)."""
+    from oversight.sources import SOURCES
+
+    return tuple(spec.raw_table for spec in SOURCES.values())
+MARTS_TABLES = ("dim_metric", "dim_organisation", "fct_metric_value", "fct_metric_score", "fct_segment")
 
 # Columns that identify a raw row in failure examples (the file's row number within its load).
 _RAW_KEYS = ("_load_id", "_row_number")
@@ -117,7 +124,8 @@ def raw_contracts() -> list[TableContract]:
     gxe = import_gx().expectations
 
     return [
-        _schema_contract("raw", RAW_TABLES),
+        _schema_contract("raw", raw_tables()),
+        *_declared_raw_contracts(),
         TableContract(
             group="raw",
             name="ae_monthly",
@@ -163,6 +171,33 @@ def raw_contracts() -> list[TableContract]:
     ]
 
 
+def _declared_raw_contracts() -> list[TableContract]:
+    """Suites for the sources whose raw contract is declared on their SourceSpec (raw_not_null,
+    raw_regex, raw_value_sets, raw_unique_per_load) rather than written out above."""
+    from oversight.sources import SOURCES
+
+    gxe = import_gx().expectations
+    contracts = []
+    for spec in SOURCES.values():
+        if spec.raw_table in HAND_WRITTEN_RAW_TABLES:
+            continue
+        expectations = [
+            gxe.ExpectColumnValuesToNotBeNull(column="_row_number"),
+            *(gxe.ExpectColumnValuesToNotBeNull(column=c) for c in spec.raw_not_null),
+            *(gxe.ExpectColumnValuesToMatchRegex(column=c, regex=r) for c, r in spec.raw_regex.items()),
+            *(gxe.ExpectColumnValuesToBeInSet(column=c, value_set=list(v)) for c, v in spec.raw_value_sets.items()),
+        ]
+        if spec.raw_unique_per_load:
+            expectations.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=[*spec.raw_unique_per_load, "_load_id"]))
+        contracts.append(TableContract(
+            group="raw", name=spec.raw_table, table=spec.raw_table,
+            key_columns=(*_RAW_KEYS, *spec.raw_unique_per_load[:2]), by_load=True,
+            notes=f"{spec.description} Contract declared on the source (oversight.sources.{spec.name}).",
+            expectations=expectations,
+        ))
+    return contracts
+
+
 def marts_contracts() -> list[TableContract]:
     gxe = import_gx().expectations
     from great_expectations.expectations.row_conditions import Column
@@ -183,6 +218,18 @@ def marts_contracts() -> list[TableContract]:
                 gxe.ExpectColumnValuesToBeUnique(column="org_code"),
                 gxe.ExpectColumnValuesToNotBeNull(column="org_name"),
                 gxe.ExpectColumnValuesToBeInSet(column="peer_group", value_set=list(PEER_GROUPS)),
+            ],
+        ),
+        TableContract(
+            group="marts",
+            name="dim_metric",
+            table="dim_metric",
+            key_columns=("metric_id",),
+            notes="One row per metric of the catalogue, with its polarity.",
+            expectations=[
+                gxe.ExpectColumnValuesToNotBeNull(column="metric_id"),
+                gxe.ExpectColumnValuesToBeUnique(column="metric_id"),
+                gxe.ExpectColumnValuesToBeInSet(column="polarity", value_set=["higher_is_better", "lower_is_better"]),
             ],
         ),
         TableContract(

@@ -131,3 +131,4 @@ class AeMonthly(SourceSpec):
 
 
 AE_MONTHLY = AeMonthly()
+SOURCE = AE_MONTHLY

@@ -79,6 +79,13 @@ class SourceSpec:
     file_pattern: re.Pattern[str]
     header_search_rows: int = 1
 
+    # The raw table's contract, checked by the Great Expectations raw gate on every new load
+    # (oversight.gate.suites builds a suite from these for each source):
+    raw_not_null: tuple[str, ...] = ()  # columns that must be non-null
+    raw_regex: dict[str, str] = {}  # column -> regex every non-null value matches  # noqa: RUF012
+    raw_value_sets: dict[str, tuple[str, ...]] = {}  # column -> allowed values  # noqa: RUF012
+    raw_unique_per_load: tuple[str, ...] = ()  # columns unique together within one load
+
     # ---- columns of the raw table -------------------------------------------------------------
     @property
     def raw_columns(self) -> list[str]:

@@ -163,3 +163,4 @@ class _SheetSpec(SourceSpec):
 
 
 CQC_RATINGS = CqcRatings()
+SOURCE = CQC_RATINGS

@@ -74,3 +74,4 @@ class OdsTrusts(SourceSpec):
 
 
 ODS_TRUSTS = OdsTrusts()
+SOURCE = ODS_TRUSTS
