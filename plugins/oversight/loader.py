@@ -129,9 +129,23 @@ def load_file(conn: psycopg.Connection, spec: SourceSpec, path: Path, settings: 
     return LoadResult(spec.name, path.name, "loaded", rows, load_id, period.isoformat() if period else None, vintage)
 
 
+@dataclass(frozen=True)
+class LoadMeta:
+    """The load metadata every raw row carries."""
+
+    load_id: int
+    file_name: str
+    sha256: str
+    period: date | None
+
+
 def _copy_rows(
     conn: psycopg.Connection, spec: SourceSpec, path: Path, info, load_id: int, sha: str, period: date | None
 ) -> int:
+    meta = LoadMeta(load_id, path.name, sha, period)
+    custom = getattr(spec, "copy_file", None)
+    if custom is not None:  # a source with its own streaming COPY (large files)
+        return custom(conn, path, info, meta)
     columns = spec.raw_columns
     targets = [*columns, "_load_id", "_source_file", "_file_sha256", "_row_number", "_period", "_layout"]
     column_list = ", ".join(f'"{c}"' for c in targets)
