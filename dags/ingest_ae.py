@@ -7,6 +7,6 @@ loaded once (by sha256) into `raw.ae_monthly`; a `-revised` file supersedes the 
 its month and both stay queryable. Emits Asset `warehouse://raw/ae_monthly`.
 """
 
-from _ingest_factory import ingestion_dag  # builds an Airflow DAG (airflow.sdk TaskFlow)
+from oversight.ingestion_dag import ingestion_dag  # builds an Airflow DAG (airflow.sdk TaskFlow)
 
 dag = ingestion_dag("ae", schedule="0 9 8-14 * 4", doc_md=__doc__)

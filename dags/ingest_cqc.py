@@ -7,6 +7,6 @@ monthly and ratings change whenever a report is published, so this DAG looks for
 which re-triggers the segment marts at once.
 """
 
-from _ingest_factory import ingestion_dag  # builds an Airflow DAG (airflow.sdk TaskFlow)
+from oversight.ingestion_dag import ingestion_dag  # builds an Airflow DAG (airflow.sdk TaskFlow)
 
 dag = ingestion_dag("cqc", schedule="0 7 * * *", doc_md=__doc__)

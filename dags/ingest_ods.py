@@ -6,6 +6,6 @@ vintages (`etr_<YYYY>-Q<n>.csv`) in `$LANDING_DIR/ods/` are each loaded once int
 `raw.ods_trusts`. Emits `warehouse://raw/ods_trusts`.
 """
 
-from _ingest_factory import ingestion_dag  # builds an Airflow DAG (airflow.sdk TaskFlow)
+from oversight.ingestion_dag import ingestion_dag  # builds an Airflow DAG (airflow.sdk TaskFlow)
 
 dag = ingestion_dag("ods", schedule="0 6 5 1,4,7,10 *", doc_md=__doc__)

@@ -34,48 +34,47 @@ def server_admin(tmp_path_factory: pytest.TempPathFactory):
     return warehouse.start_embedded(settings).with_dbname("postgres")
 
 
-@pytest.fixture(scope="session")
-def warehouse_db(server_admin) -> Iterator:
-    """A fresh, bootstrapped warehouse database for the whole test session."""
+def _create_database(server_admin, prefix: str):  # noqa: ANN001, ANN202
     import psycopg
     from psycopg import sql
 
     from oversight import warehouse
 
-    name = f"oversight_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(server_admin.conninfo, autocommit=True) as conn:
         conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     target = server_admin.with_dbname(name)
     warehouse.bootstrap(target)
-    yield target
+    return target
+
+
+def _drop_database(server_admin, name: str) -> None:  # noqa: ANN001
+    import psycopg
+    from psycopg import sql
+
     with psycopg.connect(server_admin.conninfo, autocommit=True) as conn:
         conn.execute(
-            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s and pid <> pg_backend_pid()",
+            "select pg_terminate_backend(pid) from pg_stat_activity "
+            "where datname = %s and pid <> pg_backend_pid()",
             (name,),
         )
         conn.execute(sql.SQL("drop database if exists {}").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def warehouse_db(server_admin) -> Iterator:  # noqa: ANN001
+    """A fresh, bootstrapped warehouse database for the whole test session."""
+    target = _create_database(server_admin, "oversight_test")
+    yield target
+    _drop_database(server_admin, target.dbname)
 
 
 @pytest.fixture
-def fresh_db(server_admin) -> Iterator:
+def fresh_db(server_admin) -> Iterator:  # noqa: ANN001
     """A fresh, bootstrapped warehouse database for one test (for tests that must start empty)."""
-    import psycopg
-    from psycopg import sql
-
-    from oversight import warehouse
-
-    name = f"oversight_t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server_admin.conninfo, autocommit=True) as conn:
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    target = server_admin.with_dbname(name)
-    warehouse.bootstrap(target)
+    target = _create_database(server_admin, "oversight_t")
     yield target
-    with psycopg.connect(server_admin.conninfo, autocommit=True) as conn:
-        conn.execute(
-            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s and pid <> pg_backend_pid()",
-            (name,),
-        )
-        conn.execute(sql.SQL("drop database if exists {}").format(sql.Identifier(name)))
+    _drop_database(server_admin, target.dbname)
 
 
 @pytest.fixture

@@ -21,6 +21,9 @@ GX_DIR = REPO_ROOT / "expectations" / "gx"
 
 MARTS_DDL = """
 create schema marts__build;
+create table marts__build.dim_metric (metric_id text, polarity text);
+insert into marts__build.dim_metric values
+    ('ae_4hr_all', 'higher_is_better'), ('ae_4hr_type1', 'higher_is_better');
 create table marts__build.dim_organisation (org_code text, org_name text, peer_group text);
 create table marts__build.fct_metric_value (
     org_code text, period_start date, metric_id text, numerator numeric, denominator numeric,
@@ -95,8 +98,9 @@ def test_importing_the_gate_does_not_import_great_expectations() -> None:
 
 def test_unknown_suite_group_is_refused(gate_settings) -> None:  # noqa: ANN001
     with pytest.raises(ValueError, match="unknown suite group"):
-        run_gate("staging", warehouse.Connection.from_url("postgresql://x@localhost/x"),
-                 settings=gate_settings)
+        run_gate(
+            "staging", warehouse.Connection.from_url("postgresql://x@localhost/x"), settings=gate_settings
+        )
 
 
 def test_valid_marts_pass_and_data_docs_are_built(marts, gate_settings) -> None:  # noqa: ANN001
@@ -107,8 +111,13 @@ def test_valid_marts_pass_and_data_docs_are_built(marts, gate_settings) -> None:
     assert report.evaluated > 10 and report.passed == report.evaluated and report.failed == 0
     assert report.skipped == []
     assert set(report.suites_validated) == {
-        "marts.schema", "marts.dim_organisation", "marts.fct_metric_value",
-        "marts.fct_metric_value__org_in_dim_organisation", "marts.fct_metric_score", "marts.fct_segment",
+        "marts.schema",
+        "marts.dim_metric",
+        "marts.dim_organisation",
+        "marts.fct_metric_value",
+        "marts.fct_metric_value__org_in_dim_organisation",
+        "marts.fct_metric_score",
+        "marts.fct_segment",
     }
     index = Path(report.data_docs_index)
     assert index == gate_settings.data_docs_site_dir / "index.html" and index.is_file()
@@ -123,13 +132,18 @@ def test_valid_marts_pass_and_data_docs_are_built(marts, gate_settings) -> None:
 
 
 def test_a_percentage_above_100_fails_naming_the_row(marts, gate_settings) -> None:  # noqa: ANN001
-    execute(marts, "update marts__build.fct_metric_value set value = 140 "
-                   "where org_code = 'RXX' and period_start = '2024-06-01' and metric_id = 'ae_4hr_all'")
+    execute(
+        marts,
+        "update marts__build.fct_metric_value set value = 140 "
+        "where org_code = 'RXX' and period_start = '2024-06-01' and metric_id = 'ae_4hr_all'",
+    )
     error = gate_failure(marts, gate_settings, schema="marts__build")
     message = str(error)
-    assert ("expect_column_values_to_be_between on marts__build.fct_metric_value(value) min=0 max=100 "
-            "where unit == '%': 1 of 12 rows unexpected, e.g. {org_code: RXX, period_start: 2024-06-01, "
-            "metric_id: ae_4hr_all, value: 140") in message
+    assert (
+        "expect_column_values_to_be_between on marts__build.fct_metric_value(value) min=0 max=100 "
+        "where unit == '%': 1 of 12 rows unexpected, e.g. {org_code: RXX, period_start: 2024-06-01, "
+        "metric_id: ae_4hr_all, value: 140"
+    ) in message
     [failure] = error.report.failures
     assert failure["expectation"] == "expect_column_values_to_be_between"
     assert failure["table"] == "marts__build.fct_metric_value" and failure["column"] == "value"
@@ -137,8 +151,11 @@ def test_a_percentage_above_100_fails_naming_the_row(marts, gate_settings) -> No
 
 
 def test_a_numerator_above_its_denominator_fails(marts, gate_settings) -> None:  # noqa: ANN001
-    execute(marts, "update marts__build.fct_metric_value set numerator = denominator + 1 "
-                   "where org_code = 'RBB' and period_start = '2024-07-01' and metric_id = 'ae_4hr_type1'")
+    execute(
+        marts,
+        "update marts__build.fct_metric_value set numerator = denominator + 1 "
+        "where org_code = 'RBB' and period_start = '2024-07-01' and metric_id = 'ae_4hr_type1'",
+    )
     message = str(gate_failure(marts, gate_settings))
     assert "expect_column_pair_values_a_to_be_greater_than_b on marts__build.fct_metric_value" in message
     assert "denominator >= numerator: 1 of 12 rows unexpected" in message
@@ -146,25 +163,37 @@ def test_a_numerator_above_its_denominator_fails(marts, gate_settings) -> None: 
 
 
 def test_a_duplicate_segment_row_fails(marts, gate_settings) -> None:  # noqa: ANN001
-    execute(marts, "insert into marts__build.fct_segment select * from marts__build.fct_segment "
-                   "where org_code = 'RAA' and period_start = '2024-06-01'")
+    execute(
+        marts,
+        "insert into marts__build.fct_segment select * from marts__build.fct_segment "
+        "where org_code = 'RAA' and period_start = '2024-06-01'",
+    )
     error = gate_failure(marts, gate_settings)
     message = str(error)
-    assert ("expect_compound_columns_to_be_unique on marts__build.fct_segment"
-            "(org_code, period_start, framework_version): 2 of 7 rows unexpected, "
-            "e.g. {org_code: RAA, period_start: 2024-06-01, framework_version: nof_2025_26}") in message
+    assert (
+        "expect_compound_columns_to_be_unique on marts__build.fct_segment"
+        "(org_code, period_start, framework_version): 2 of 7 rows unexpected, "
+        "e.g. {org_code: RAA, period_start: 2024-06-01, framework_version: nof_2025_26}"
+    ) in message
     assert [f["table"] for f in error.report.failures] == ["marts__build.fct_segment"]
 
 
 def test_a_metric_value_for_an_unknown_organisation_fails(marts, gate_settings) -> None:  # noqa: ANN001
-    execute(marts, "insert into marts__build.fct_metric_value values "
-                   "('RZZ', '2024-06-01', 'ae_4hr_all', 1, 2, 50, '%', 'Monthly-AE-June-2024.csv', 99)")
+    execute(
+        marts,
+        "insert into marts__build.fct_metric_value values "
+        "('RZZ', '2024-06-01', 'ae_4hr_all', 1, 2, 50, '%', 'Monthly-AE-June-2024.csv', 99)",
+    )
     error = gate_failure(marts, gate_settings)
     [failure] = error.report.failures
     assert failure["suite"] == "marts.fct_metric_value__org_in_dim_organisation"
     assert failure["example_rows"] == [
-        {"org_code": "RZZ", "period_start": "2024-06-01", "metric_id": "ae_4hr_all",
-         "dim_organisation_org_code": None}
+        {
+            "org_code": "RZZ",
+            "period_start": "2024-06-01",
+            "metric_id": "ae_4hr_all",
+            "dim_organisation_org_code": None,
+        }
     ]
     assert "every org_code of fct_metric_value is in dim_organisation" in str(error)
     assert "1 of 13 rows unexpected, e.g. {org_code: RZZ" in str(error)
@@ -193,18 +222,27 @@ def test_raw_gate_checks_just_the_given_loads(fresh_db, landing, gate_settings) 
     assert report.suites_validated == ["raw.schema", "raw.ae_monthly", "raw.ods_trusts", "raw.cqc_ratings"]
 
     bad_load = max(load_ids) + 1000
-    execute(fresh_db,
-            "insert into raw.cqc_ratings (sheet, location_id, provider_id, provider_name, domain, "
-            "latest_rating, publication_date, _load_id, _source_file, _file_sha256, _row_number, _layout) "
-            "values "
-            "('Locations', '1-000000001', 'RAA', 'Alpha', 'Overall', 'Brilliant', '01/05/2024', "
-            "%s, 'hand-made.ods', 'x', 7, 'cqc_locations_domain')", (bad_load,))
+    execute(
+        fresh_db,
+        "insert into raw.cqc_ratings (sheet, location_id, provider_id, provider_name, domain, "
+        "latest_rating, publication_date, _load_id, _source_file, _file_sha256, _row_number, _layout) "
+        "values "
+        "('Locations', '1-000000001', 'RAA', 'Alpha', 'Overall', 'Brilliant', '01/05/2024', "
+        "%s, 'hand-made.ods', 'x', 7, 'cqc_locations_domain')",
+        (bad_load,),
+    )
     error = gate_failure(fresh_db, settings, suite_group="raw", schema="raw", load_ids=[bad_load])
-    assert ("expect_column_values_to_be_in_set on raw.cqc_ratings(latest_rating) in {Outstanding, Good, "
-            in str(error))
-    assert (f"1 of 1 rows unexpected, e.g. {{_load_id: {bad_load}, _row_number: 7, sheet: Locations, "
-            "provider_id: RAA, latest_rating: Brilliant}") in str(error)
-    assert error.report.skipped == [f"raw.ae_monthly: no rows of load(s) {bad_load}",
-                                    f"raw.ods_trusts: no rows of load(s) {bad_load}"]
+    assert (
+        "expect_column_values_to_be_in_set on raw.cqc_ratings(latest_rating) in {Outstanding, Good, "
+        in str(error)
+    )
+    assert (
+        f"1 of 1 rows unexpected, e.g. {{_load_id: {bad_load}, _row_number: 7, sheet: Locations, "
+        "provider_id: RAA, latest_rating: Brilliant}"
+    ) in str(error)
+    assert error.report.skipped == [
+        f"raw.ae_monthly: no rows of load(s) {bad_load}",
+        f"raw.ods_trusts: no rows of load(s) {bad_load}",
+    ]
     # the good loads still pass: only the given loads are validated
     assert run_gate("raw", fresh_db, "raw", load_ids=load_ids, settings=settings).success

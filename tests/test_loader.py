@@ -6,7 +6,6 @@ import json
 from datetime import date
 
 from conftest import SAMPLES, copy_sample
-
 from oversight import loader, warehouse
 
 
@@ -30,8 +29,11 @@ def test_samples_load_once_and_a_second_run_loads_nothing(fresh_db, settings_for
     assert query(fresh_db, "select count(*) from raw.load_manifest") == [(8,)]
 
     # load metadata on every row: file, sha256, line in the file, period
-    row = query(fresh_db, "select _source_file, _row_number, _period, length(_file_sha256), over_4hrs_type1 "
-                          "from raw.ae_monthly where org_code = 'R0A' and _period = '2024-06-01'")
+    row = query(
+        fresh_db,
+        "select _source_file, _row_number, _period, length(_file_sha256), over_4hrs_type1 "
+        "from raw.ae_monthly where org_code = 'R0A' and _period = '2024-06-01'",
+    )
     assert row == [("Monthly-AE-June-2024.csv", 111, date(2024, 6, 1), 64, "10837")]
 
 
@@ -40,17 +42,22 @@ def test_a_revised_file_is_a_new_vintage_and_both_stay_queryable(fresh_db, landi
     copy_sample("ae", "Monthly-AE-June-2024.csv", landing)
     assert [r.status for r in loader.ingest_source("ae", fresh_db, settings)] == ["loaded"]
     revised = landing / "ae" / "Monthly-AE-June-2024-revised.csv"
-    revised.write_text((SAMPLES / "ae" / "Monthly-AE-June-2024.csv").read_text().replace(",24223,", ",24300,", 1))
+    revised.write_text(
+        (SAMPLES / "ae" / "Monthly-AE-June-2024.csv").read_text().replace(",24223,", ",24300,", 1)
+    )
     results = loader.ingest_source("ae", fresh_db, settings)
     assert [(r.file_name, r.status, r.vintage) for r in results] == [
         ("Monthly-AE-June-2024.csv", "duplicate", None),
         ("Monthly-AE-June-2024-revised.csv", "loaded", 2),
     ]
     assert query(fresh_db, "select file_name, vintage, revision from raw.load_manifest order by load_id") == [
-        ("Monthly-AE-June-2024.csv", 1, 0), ("Monthly-AE-June-2024-revised.csv", 2, 1)]
-    assert query(fresh_db, "select _source_file, attendances_type1 from raw.ae_monthly where org_code = 'R0A' "
-                           "order by _load_id") == [("Monthly-AE-June-2024.csv", "24223"),
-                                                    ("Monthly-AE-June-2024-revised.csv", "24300")]
+        ("Monthly-AE-June-2024.csv", 1, 0),
+        ("Monthly-AE-June-2024-revised.csv", 2, 1),
+    ]
+    assert query(
+        fresh_db,
+        "select _source_file, attendances_type1 from raw.ae_monthly where org_code = 'R0A' order by _load_id",
+    ) == [("Monthly-AE-June-2024.csv", "24223"), ("Monthly-AE-June-2024-revised.csv", "24300")]
 
 
 def test_a_bad_file_is_quarantined_whole_with_its_reason(fresh_db, landing, settings_for) -> None:  # noqa: ANN001
@@ -66,9 +73,12 @@ def test_a_bad_file_is_quarantined_whole_with_its_reason(fresh_db, landing, sett
     assert bad.message.startswith("Monthly-AE-June-2024.csv, row 151: rule 'period_matches_file_name'")
     assert results[good.name].status == "loaded"  # other files carry on
     # nothing of the bad file reached raw, and the manifest says why
-    assert query(fresh_db, "select count(*) from raw.ae_monthly where _source_file = %s", (bad.file_name,)) == [(0,)]
-    assert query(fresh_db, "select status, message from raw.load_manifest where file_name = %s",
-                 (bad.file_name,)) == [("quarantined", bad.message)]
+    assert query(
+        fresh_db, "select count(*) from raw.ae_monthly where _source_file = %s", (bad.file_name,)
+    ) == [(0,)]
+    assert query(
+        fresh_db, "select status, message from raw.load_manifest where file_name = %s", (bad.file_name,)
+    ) == [("quarantined", bad.message)]
     reason = json.loads((settings.quarantine_dir / "ae" / "Monthly-AE-June-2024.csv.reason.txt").read_text())
     assert (reason["row"], reason["rule"]) == (151, "period_matches_file_name")
     assert (settings.quarantine_dir / "ae" / "Monthly-AE-June-2024.csv").exists()
@@ -105,5 +115,3 @@ def test_copy_loads_stream_not_row_inserts(fresh_db, settings_for, monkeypatch) 
     settings = settings_for(SAMPLES)
     loader.ingest_source("ae", fresh_db, settings)
     assert len(statements) == 6 and all(s.startswith("copy raw.ae_monthly") for s in statements)
-
-

@@ -41,19 +41,29 @@ def test_ae_file_name_gives_month_and_revision() -> None:
 
 def test_ae_real_row_for_manchester_june_2024() -> None:
     """Line 111 of Monthly-AE-June-2024.csv, as published."""
-    rows = {record["org_code"]: (n, record) for n, _, record in ae_rows(SAMPLES / "ae" / "Monthly-AE-June-2024.csv")}
+    rows = {
+        record["org_code"]: (n, record)
+        for n, _, record in ae_rows(SAMPLES / "ae" / "Monthly-AE-June-2024.csv")
+    }
     line, r0a = rows["R0A"]
     assert line == 111
     assert r0a["org_name"] == "MANCHESTER UNIVERSITY NHS FOUNDATION TRUST"
     assert r0a["parent_org"] == "NHS ENGLAND NORTH WEST "  # trailing space kept in raw
-    assert (r0a["attendances_type1"], r0a["attendances_booked_type1"], r0a["over_4hrs_type1"]) == ("24223", "3430", "10837")
+    assert (r0a["attendances_type1"], r0a["attendances_booked_type1"], r0a["over_4hrs_type1"]) == (
+        "24223",
+        "3430",
+        "10837",
+    )
     assert r0a["other_emergency_admissions"] == "408"
 
 
 def test_ae_total_row_is_loaded_raw_in_each_spelling() -> None:
     """June spells it TOTAL, July `Total`, September `Total ` with a trailing space."""
-    for name, line in (("Monthly-AE-June-2024.csv", 199), ("Monthly-AE-July-2024-revised.csv", 200),
-                       ("Monthly-AE-September-2024.csv", 199)):
+    for name, line in (
+        ("Monthly-AE-June-2024.csv", 199),
+        ("Monthly-AE-July-2024-revised.csv", 200),
+        ("Monthly-AE-September-2024.csv", 199),
+    ):
         rows = ae_rows(SAMPLES / "ae" / name)
         totals = [(n, r["org_code"]) for n, _, r in rows if r["org_code"].strip().upper() == "TOTAL"]
         assert len(totals) == 1 and totals[0][0] == line, name
@@ -65,7 +75,9 @@ def test_ae_september_stray_trailing_header_is_tolerated_while_empty(tmp_path: P
     assert len(rows) == 198
     assert all("a" not in record for _, _, record in rows)
     filled = write_variant(
-        tmp_path, "Monthly-AE-September-2024.csv", SAMPLES / "ae" / "Monthly-AE-September-2024.csv",
+        tmp_path,
+        "Monthly-AE-September-2024.csv",
+        SAMPLES / "ae" / "Monthly-AE-September-2024.csv",
         lambda lines: [lines[0], lines[1].rstrip("\r\n").rstrip(",") + ",,,,,,oops\r\n", *lines[2:]],
     )
     with pytest.raises(BadInputError) as error:
@@ -74,25 +86,48 @@ def test_ae_september_stray_trailing_header_is_tolerated_while_empty(tmp_path: P
 
 
 BAD_AE_EDITS = {
-    "negative count": (lambda ls: [ls[0], ls[1].replace(",365,", ",-365,", 1), *ls[2:]], "count_is_not_negative", 2),
+    "negative count": (
+        lambda ls: [ls[0], ls[1].replace(",365,", ",-365,", 1), *ls[2:]],
+        "count_is_not_negative",
+        2,
+    ),
     "breaches above attendances": (
         lambda ls: [ls[0], *ls[1:110], ls[110].replace(",10837,", ",99999,", 1), *ls[111:]],
-        "breaches_not_above_attendances", 111),
-    "period not matching name": (lambda ls: [ls[0], ls[1].replace("JUNE", "MAY", 1), *ls[2:]], "period_matches_file_name", 2),
+        "breaches_not_above_attendances",
+        111,
+    ),
+    "period not matching name": (
+        lambda ls: [ls[0], ls[1].replace("JUNE", "MAY", 1), *ls[2:]],
+        "period_matches_file_name",
+        2,
+    ),
     "duplicate row": (lambda ls: [*ls[:3], ls[2], *ls[3:]], "one_row_per_organisation", 4),
-    "missing header column": (lambda ls: [ls[0].replace("Org name,", "", 1), *ls[1:]], "header_matches_a_known_layout", 1),
-    "extra header column": (lambda ls: [ls[0].replace("Org name,", "Org name,Trust type,", 1), *ls[1:]],
-                            "header_matches_a_known_layout", 1),
+    "missing header column": (
+        lambda ls: [ls[0].replace("Org name,", "", 1), *ls[1:]],
+        "header_matches_a_known_layout",
+        1,
+    ),
+    "extra header column": (
+        lambda ls: [ls[0].replace("Org name,", "Org name,Trust type,", 1), *ls[1:]],
+        "header_matches_a_known_layout",
+        1,
+    ),
     "no header": (lambda ls: ls[1:], "header_matches_a_known_layout", 1),
     "truncated file": (lambda ls: [*ls[:50], ls[50][:40]], "row_is_complete", 51),
-    "text where a count should be": (lambda ls: [ls[0], ls[1].replace(",365,", ",n/a,", 1), *ls[2:]], "count_is_a_number", 2),
+    "text where a count should be": (
+        lambda ls: [ls[0], ls[1].replace(",365,", ",n/a,", 1), *ls[2:]],
+        "count_is_a_number",
+        2,
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD_AE_EDITS))
 def test_ae_bad_input_names_file_row_and_rule(case: str, tmp_path: Path) -> None:
     edit, rule, row = BAD_AE_EDITS[case]
-    bad = write_variant(tmp_path, "Monthly-AE-June-2024.csv", SAMPLES / "ae" / "Monthly-AE-June-2024.csv", edit)
+    bad = write_variant(
+        tmp_path, "Monthly-AE-June-2024.csv", SAMPLES / "ae" / "Monthly-AE-June-2024.csv", edit
+    )
     with pytest.raises(BadInputError) as error:
         ae_rows(bad)
     assert (error.value.rule, error.value.row) == (rule, row)
@@ -111,7 +146,9 @@ def test_ae_non_utf8_text_is_rejected_at_its_line(tmp_path: Path) -> None:
 
 def test_ae_future_period_is_rejected(tmp_path: Path) -> None:
     future = tmp_path / "Monthly-AE-June-2099.csv"
-    future.write_text((SAMPLES / "ae" / "Monthly-AE-June-2024.csv").read_text().replace("JUNE-2024", "JUNE-2099"))
+    future.write_text(
+        (SAMPLES / "ae" / "Monthly-AE-June-2024.csv").read_text().replace("JUNE-2024", "JUNE-2099")
+    )
     with pytest.raises(BadInputError) as error:
         ae_rows(future)
     assert error.value.rule == "period_not_in_future"
@@ -127,12 +164,20 @@ def test_ods_etr_has_no_header_and_27_fields() -> None:
     line, _, first = rows[0]
     assert line == 1 and first["org_code"] == "G6V2S"  # line 1 is data: there is no header
     r0a = next(record for _, _, record in rows if record["org_code"] == "R0A")
-    assert (r0a["national_grouping"], r0a["high_level_health_geography"], r0a["open_date"]) == ("Y62", "QOP", "20171001")
+    assert (r0a["national_grouping"], r0a["high_level_health_geography"], r0a["open_date"]) == (
+        "Y62",
+        "QOP",
+        "20171001",
+    )
 
 
 def test_ods_row_with_missing_fields_is_rejected(tmp_path: Path) -> None:
-    bad = write_variant(tmp_path, "etr_2025-Q1.csv", SAMPLES / "ods" / "etr_2025-Q1.csv",
-                        lambda ls: [ls[0], ls[1].rsplit(",", 3)[0] + "\n", *ls[2:]])
+    bad = write_variant(
+        tmp_path,
+        "etr_2025-Q1.csv",
+        SAMPLES / "ods" / "etr_2025-Q1.csv",
+        lambda ls: [ls[0], ls[1].rsplit(",", 3)[0] + "\n", *ls[2:]],
+    )
     with pytest.raises(BadInputError) as error:
         list(ODS.rows(bad, ODS.file_info(bad)))
     assert (error.value.rule, error.value.row) == ("row_has_27_fields", 2)
@@ -168,8 +213,11 @@ def test_cqc_key_question_generation_is_accepted(tmp_path: Path) -> None:
         for item in zin.infolist():
             data = zin.read(item.filename)
             if item.filename == "content.xml":
-                data = data.replace(b'office:string-value="Domain"><text:p>Domain<',
-                                    b'office:string-value="Key Question"><text:p>Key Question<', 1)
+                data = data.replace(
+                    b'office:string-value="Domain"><text:p>Domain<',
+                    b'office:string-value="Key Question"><text:p>Key Question<',
+                    1,
+                )
             zout.writestr(item, data)
     info = CQC.file_info(target)
     assert info.period == date(2020, 1, 1)

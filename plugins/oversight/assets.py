@@ -9,7 +9,9 @@ from airflow.sdk import Asset
 
 from oversight.sources import SOURCES
 
-RAW_ASSETS: dict[str, Asset] = {name: Asset(f"warehouse://raw/{spec.raw_table}") for name, spec in SOURCES.items()}
+RAW_ASSETS: dict[str, Asset] = {
+    name: Asset(f"warehouse://raw/{spec.raw_table}") for name, spec in SOURCES.items()
+}
 PUBLISHED_MARTS = Asset("warehouse://marts/published")
 
 

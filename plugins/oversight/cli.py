@@ -28,20 +28,22 @@ def airflow_env(settings: Settings, extra: dict[str, str] | None = None) -> dict
     """Airflow settings for the embedded default: SQLite metadata DB under OVERSIGHT_HOME/airflow."""
     airflow_home = settings.home / "airflow"
     env = dict(os.environ)
-    env.update({
-        "AIRFLOW_HOME": str(airflow_home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": env.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),
-        "GX_ANALYTICS_ENABLED": "False",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT / "plugins"), env.get("PYTHONPATH")])),
-        "OVERSIGHT_HOME": str(settings.home),
-        "LANDING_DIR": str(settings.landing_dir),
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(airflow_home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": env.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),
+            "GX_ANALYTICS_ENABLED": "False",
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT / "plugins"), env.get("PYTHONPATH")])),
+            "OVERSIGHT_HOME": str(settings.home),
+            "LANDING_DIR": str(settings.landing_dir),
+        }
+    )
     env.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{airflow_home / 'airflow.db'}")
     if extra:
         env.update(extra)
@@ -52,10 +54,20 @@ def _airflow_bin() -> str:
     return str(Path(sys.executable).with_name("airflow"))
 
 
-def run_airflow(args: list[str], settings: Settings, extra_env: dict[str, str] | None = None,
-                check: bool = True, capture: bool = False) -> subprocess.CompletedProcess:
-    return subprocess.run([_airflow_bin(), *args], env=airflow_env(settings, extra_env), check=check,
-                          capture_output=capture, text=True)
+def run_airflow(
+    args: list[str],
+    settings: Settings,
+    extra_env: dict[str, str] | None = None,
+    check: bool = True,
+    capture: bool = False,
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [_airflow_bin(), *args],
+        env=airflow_env(settings, extra_env),
+        check=check,
+        capture_output=capture,
+        text=True,
+    )
 
 
 def bootstrap(settings: Settings) -> str:
@@ -81,8 +93,11 @@ def run_all(settings: Settings) -> int:
         print(f"==> airflow dags test {dag_id}", flush=True)
         step = time.monotonic()
         result = run_airflow(["dags", "test", dag_id], settings, extra_env=extra, check=False)
-        print(f"    {dag_id}: {'ok' if result.returncode == 0 else 'FAILED'} in {time.monotonic() - step:.0f} s",
-              flush=True)
+        print(
+            f"    {dag_id}: {'ok' if result.returncode == 0 else 'FAILED'} "
+            f"in {time.monotonic() - step:.0f} s",
+            flush=True,
+        )
         if result.returncode != 0:
             failed.append(dag_id)
             if dag_id == MODEL_DAG or dag_id == "ingest_ods":
@@ -114,8 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         url = bootstrap(settings)
         extra = {} if settings.warehouse_url else {"WAREHOUSE_URL": url}
         return run_airflow(argv[1:], settings, extra_env=extra, check=False).returncode
-    parser = argparse.ArgumentParser(prog="oversight", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="oversight", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run")
     sub.add_parser("bootstrap")

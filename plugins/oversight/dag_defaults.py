@@ -16,7 +16,10 @@ def log_failure(context: dict[str, Any]) -> None:
     ti = context.get("task_instance")
     log.error(
         "oversight task failed: dag=%s task=%s run=%s error=%s",
-        getattr(ti, "dag_id", "?"), getattr(ti, "task_id", "?"), context.get("run_id"), context.get("exception"),
+        getattr(ti, "dag_id", "?"),
+        getattr(ti, "task_id", "?"),
+        context.get("run_id"),
+        context.get("exception"),
     )
 
 

@@ -67,13 +67,24 @@ def quarantine_file(settings: Settings, spec: SourceSpec, path: Path, error: Bad
     target = folder / path.name
     shutil.copy2(path, target)
     target.with_name(path.name + ".reason.txt").write_text(
-        json.dumps({"file": error.file, "row": error.row, "rule": error.rule, "detail": error.detail,
-                    "message": str(error)}, indent=2) + "\n"
+        json.dumps(
+            {
+                "file": error.file,
+                "row": error.row,
+                "rule": error.rule,
+                "detail": error.detail,
+                "message": str(error),
+            },
+            indent=2,
+        )
+        + "\n"
     )
     return target
 
 
-def load_file(conn: psycopg.Connection, spec: SourceSpec, path: Path, settings: Settings | None = None) -> LoadResult:
+def load_file(
+    conn: psycopg.Connection, spec: SourceSpec, path: Path, settings: Settings | None = None
+) -> LoadResult:
     settings = settings or get_settings()
     sha = sha256_of(path)
     previous = conn.execute(
@@ -83,10 +94,17 @@ def load_file(conn: psycopg.Connection, spec: SourceSpec, path: Path, settings: 
     ).fetchone()
     conn.commit()
     if previous and previous[0] == "loaded":
-        return LoadResult(spec.name, path.name, "duplicate", load_id=previous[1],
-                          message=f"identical file already loaded as load {previous[1]}")
+        return LoadResult(
+            spec.name,
+            path.name,
+            "duplicate",
+            load_id=previous[1],
+            message=f"identical file already loaded as load {previous[1]}",
+        )
     if previous and previous[0] == "quarantined":
-        return LoadResult(spec.name, path.name, "previously_quarantined", load_id=previous[1], message=previous[2])
+        return LoadResult(
+            spec.name, path.name, "previously_quarantined", load_id=previous[1], message=previous[2]
+        )
 
     size = path.stat().st_size
     period: date | None = None
@@ -104,14 +122,26 @@ def load_file(conn: psycopg.Connection, spec: SourceSpec, path: Path, settings: 
             ).fetchone()[0]
             load_id = conn.execute(
                 f"insert into {RAW_SCHEMA}.load_manifest "
-                "(source, file_name, file_sha256, file_bytes, period, vintage, revision, status, target_table) "
+                "(source, file_name, file_sha256, file_bytes, period, vintage, revision, status, "
+                "target_table) "
                 "values (%s, %s, %s, %s, %s, %s, %s, 'loaded', %s) returning load_id",
-                (spec.name, path.name, sha, size, period, vintage, info.revision, f"{RAW_SCHEMA}.{spec.raw_table}"),
+                (
+                    spec.name,
+                    path.name,
+                    sha,
+                    size,
+                    period,
+                    vintage,
+                    info.revision,
+                    f"{RAW_SCHEMA}.{spec.raw_table}",
+                ),
             ).fetchone()[0]
             rows = _copy_rows(conn, spec, path, info, load_id, sha, period)
             if rows == 0:
                 raise BadInputError(path.name, "file_has_data_rows", "no data rows below the header")
-            conn.execute(f"update {RAW_SCHEMA}.load_manifest set rows_loaded = %s where load_id = %s", (rows, load_id))
+            conn.execute(
+                f"update {RAW_SCHEMA}.load_manifest set rows_loaded = %s where load_id = %s", (rows, load_id)
+            )
     except BadInputError as error:
         conn.rollback()
         target = quarantine_file(settings, spec, path, error)
@@ -123,10 +153,18 @@ def load_file(conn: psycopg.Connection, spec: SourceSpec, path: Path, settings: 
                 (spec.name, path.name, sha, size, period, str(error)),
             ).fetchone()[0]
         log.error("quarantined %s -> %s: %s", path, target, error)
-        return LoadResult(spec.name, path.name, "quarantined", load_id=load_id,
-                          period=period.isoformat() if period else None, message=str(error))
+        return LoadResult(
+            spec.name,
+            path.name,
+            "quarantined",
+            load_id=load_id,
+            period=period.isoformat() if period else None,
+            message=str(error),
+        )
     log.info("loaded %s: %d rows as load %d (vintage %d)", path.name, rows, load_id, vintage)
-    return LoadResult(spec.name, path.name, "loaded", rows, load_id, period.isoformat() if period else None, vintage)
+    return LoadResult(
+        spec.name, path.name, "loaded", rows, load_id, period.isoformat() if period else None, vintage
+    )
 
 
 @dataclass(frozen=True)
@@ -152,12 +190,16 @@ def _copy_rows(
     count = 0
     with conn.cursor().copy(f"copy {RAW_SCHEMA}.{spec.raw_table} ({column_list}) from stdin") as copy:
         for row_number, layout, record in spec.rows(path, info):
-            copy.write_row([*(record.get(c) for c in columns), load_id, path.name, sha, row_number, period, layout])
+            copy.write_row(
+                [*(record.get(c) for c in columns), load_id, path.name, sha, row_number, period, layout]
+            )
             count += 1
     return count
 
 
-def ingest_source(source: str, target: Connection | None = None, settings: Settings | None = None) -> list[LoadResult]:
+def ingest_source(
+    source: str, target: Connection | None = None, settings: Settings | None = None
+) -> list[LoadResult]:
     """Load every new file of one source from the landing directory, oldest period first."""
     from oversight import warehouse
 

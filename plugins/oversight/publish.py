@@ -43,7 +43,8 @@ class PublishResult:
 
 def _tables(conn: psycopg.Connection, schema: str) -> list[str]:
     rows = conn.execute(
-        "select table_name from information_schema.tables where table_schema = %s and table_type = 'BASE TABLE' "
+        "select table_name from information_schema.tables "
+        "where table_schema = %s and table_type = 'BASE TABLE' "
         "order by table_name",
         (schema,),
     ).fetchall()
@@ -64,7 +65,9 @@ def fingerprint(conn: psycopg.Connection, schema: str) -> dict[str, dict]:
     return result
 
 
-def publish(target: Connection, bi_role: str | None = None, expected_tables: list[str] | None = None) -> PublishResult:
+def publish(
+    target: Connection, bi_role: str | None = None, expected_tables: list[str] | None = None
+) -> PublishResult:
     import json
 
     from psycopg import sql
@@ -88,10 +91,16 @@ def publish(target: Connection, bi_role: str | None = None, expected_tables: lis
         else:
             conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(PREVIOUS_SCHEMA)))
             if published or _schema_exists(conn, PUBLISHED_SCHEMA):
-                conn.execute(sql.SQL("alter schema {} rename to {}").format(
-                    sql.Identifier(PUBLISHED_SCHEMA), sql.Identifier(PREVIOUS_SCHEMA)))
-            conn.execute(sql.SQL("alter schema {} rename to {}").format(
-                sql.Identifier(BUILD_SCHEMA), sql.Identifier(PUBLISHED_SCHEMA)))
+                conn.execute(
+                    sql.SQL("alter schema {} rename to {}").format(
+                        sql.Identifier(PUBLISHED_SCHEMA), sql.Identifier(PREVIOUS_SCHEMA)
+                    )
+                )
+            conn.execute(
+                sql.SQL("alter schema {} rename to {}").format(
+                    sql.Identifier(BUILD_SCHEMA), sql.Identifier(PUBLISHED_SCHEMA)
+                )
+            )
             conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(PREVIOUS_SCHEMA)))
             action = "swapped"
         grant_bi_access(conn, bi_role)

@@ -32,7 +32,7 @@ def _strict_utf8_lines(path: Path) -> Iterator[str]:
                 raise BadInputError(
                     path.name,
                     "text_is_utf8",
-                    f"byte {raw[exc.start:exc.start + 1]!r} at column {exc.start + 1} is not UTF-8 "
+                    f"byte {raw[exc.start : exc.start + 1]!r} at column {exc.start + 1} is not UTF-8 "
                     "(the file looks like Windows-1252; publishers issue UTF-8)",
                     row=line_number,
                 ) from None
@@ -73,12 +73,16 @@ def _iter_ods(path: Path, events: tuple[str, ...]):  # noqa: ANN202
         archive = zipfile.ZipFile(path)
         content = archive.open("content.xml")
     except (zipfile.BadZipFile, KeyError) as exc:
-        raise BadInputError(path.name, "workbook_is_readable", f"not a readable OpenDocument file ({exc})") from None
+        raise BadInputError(
+            path.name, "workbook_is_readable", f"not a readable OpenDocument file ({exc})"
+        ) from None
     with archive, content:
         try:
             yield from iterparse(content, events=events)
         except Exception as exc:  # ParseError, zlib errors on a truncated archive member
-            raise BadInputError(path.name, "workbook_is_readable", f"content.xml is corrupt ({exc})") from None
+            raise BadInputError(
+                path.name, "workbook_is_readable", f"content.xml is corrupt ({exc})"
+            ) from None
 
 
 def read_ods(path: Path, sheet: str) -> Iterator[tuple[int, list[str]]]:

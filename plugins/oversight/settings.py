@@ -1,12 +1,10 @@
 """All configuration in one place, read from the environment.
 
-| variable         | meaning                                                        | default                          |
-|------------------|----------------------------------------------------------------|----------------------------------|
-| WAREHOUSE_URL    | PostgreSQL URL of the warehouse                                | embedded pgserver (PostgreSQL 16)|
-| LANDING_DIR      | folder with one sub-folder per source (ae/, cqc/, ods/ ...)     | <repo>/sample_data               |
-| OVERSIGHT_HOME   | state: embedded pgdata, Airflow home, quarantine, doc sites     | <repo>/.local                    |
-| BI_ROLE          | read-only role that BI tools use; may select from marts only   | oversight_bi                     |
-| WAREHOUSE_DB     | database created in the embedded server                        | oversight                        |
+WAREHOUSE_URL   PostgreSQL URL of the warehouse (default: the embedded pgserver, PostgreSQL 16)
+LANDING_DIR     one sub-folder per source: ae/, cqc/, ods/ ... (default: <repo>/sample_data)
+OVERSIGHT_HOME  state: embedded pgdata, Airflow home, quarantine, doc sites (default: <repo>/.local)
+BI_ROLE         read-only role for BI tools, may select from marts only (default: oversight_bi)
+WAREHOUSE_DB    database created in the embedded server (default: oversight)
 """
 
 from __future__ import annotations

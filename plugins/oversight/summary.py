@@ -40,8 +40,11 @@ def collect(settings: Settings) -> dict:
     return summary
 
 
-def print_summary(settings: Settings | None = None, elapsed_seconds: float | None = None,
-                  failed_dags: list[str] | None = None) -> None:
+def print_summary(
+    settings: Settings | None = None,
+    elapsed_seconds: float | None = None,
+    failed_dags: list[str] | None = None,
+) -> None:
     settings = settings or get_settings()
     data = collect(settings)
     lines = ["", "=" * 72, "NHS oversight warehouse: run summary", "=" * 72]
@@ -58,19 +61,25 @@ def print_summary(settings: Settings | None = None, elapsed_seconds: float | Non
         )
     dbt = reports.read_report("dbt_build", settings)
     if dbt:
-        lines.append(f"dbt build        tests passed {dbt.get('tests_passed', 0)}, failed {dbt.get('tests_failed', 0)}"
-                     + ("" if dbt.get("success") else f"  FAILED: {dbt.get('message', '')[:300]}"))
+        lines.append(
+            f"dbt build        tests passed {dbt.get('tests_passed', 0)}, failed {dbt.get('tests_failed', 0)}"
+            + ("" if dbt.get("success") else f"  FAILED: {dbt.get('message', '')[:300]}")
+        )
     for name in ("gate_raw_ods", "gate_raw_cqc", "gate_raw_ae", "gate_marts"):
         gate = reports.read_report(name, settings)
         if gate:
             label = name.replace("gate_", "GX ").replace("_", " ")
             status = "passed" if gate.get("success") else "FAILED"
-            lines.append(f"{label:<16} {status}: expectations passed {gate.get('passed', 0)}, "
-                         f"failed {gate.get('failed', 0)}" + (f" ({gate['skipped']})" if gate.get("skipped") else ""))
+            lines.append(
+                f"{label:<16} {status}: expectations passed {gate.get('passed', 0)}, "
+                f"failed {gate.get('failed', 0)}" + (f" ({gate['skipped']})" if gate.get("skipped") else "")
+            )
     published = reports.read_report("publish", settings)
     if published:
-        lines.append(f"publish          {published['action']} (schema {PUBLISHED_SCHEMA}: "
-                     f"{', '.join(sorted(published['tables']))})")
+        lines.append(
+            f"publish          {published['action']} (schema {PUBLISHED_SCHEMA}: "
+            f"{', '.join(sorted(published['tables']))})"
+        )
     if data["segments"]:
         lines.append("trusts per segment (latest period, per framework version):")
         current = None

@@ -26,11 +26,15 @@ def load_source(source: str, settings: Settings | None = None) -> list[dict[str,
     results = loader.results_as_dicts(loader.ingest_source(source, target, settings))
     reports.write_report(f"ingest_{source}", {"source": source, "files": results}, settings)
     for r in results:
-        log.info("%s %s: %s %s", source, r["file_name"], r["status"], r["message"] or f"{r['rows_loaded']} rows")
+        log.info(
+            "%s %s: %s %s", source, r["file_name"], r["status"], r["message"] or f"{r['rows_loaded']} rows"
+        )
     return results
 
 
-def validate_raw(source: str, results: list[dict[str, Any]], settings: Settings | None = None) -> dict[str, Any]:
+def validate_raw(
+    source: str, results: list[dict[str, Any]], settings: Settings | None = None
+) -> dict[str, Any]:
     """Great Expectations on the rows just loaded. A failing load is taken out of raw (rows deleted,
     manifest row marked quarantined, file copied to quarantine) and the task fails."""
     from oversight import gate
@@ -38,7 +42,14 @@ def validate_raw(source: str, results: list[dict[str, Any]], settings: Settings 
     settings = settings or get_settings()
     load_ids = [r["load_id"] for r in results if r["status"] == "loaded"]
     if not load_ids:
-        report = {"source": source, "skipped": "no new loads", "success": True, "evaluated": 0, "passed": 0, "failed": 0}
+        report = {
+            "source": source,
+            "skipped": "no new loads",
+            "success": True,
+            "evaluated": 0,
+            "passed": 0,
+            "failed": 0,
+        }
         reports.write_report(f"gate_raw_{source}", report, settings)
         return report
     target = warehouse.resolve(settings)
@@ -47,8 +58,16 @@ def validate_raw(source: str, results: list[dict[str, Any]], settings: Settings 
     except GateFailedError as error:
         _withdraw_loads(source, load_ids, str(error), target, settings)
         failed = getattr(error, "report", None)
-        reports.write_report(f"gate_raw_{source}", {"source": source, "success": False, "message": str(error),
-                                                     **(_gate_counts(failed) if failed else {})}, settings)
+        reports.write_report(
+            f"gate_raw_{source}",
+            {
+                "source": source,
+                "success": False,
+                "message": str(error),
+                **(_gate_counts(failed) if failed else {}),
+            },
+            settings,
+        )
         raise
     report = {"source": source, "success": True, **_gate_counts(result)}
     reports.write_report(f"gate_raw_{source}", report, settings)
@@ -56,12 +75,17 @@ def validate_raw(source: str, results: list[dict[str, Any]], settings: Settings 
 
 
 def _gate_counts(report: Any) -> dict[str, Any]:
-    return {"evaluated": report.evaluated, "passed": report.passed, "failed": report.failed,
-            "data_docs": report.data_docs_index}
+    return {
+        "evaluated": report.evaluated,
+        "passed": report.passed,
+        "failed": report.failed,
+        "data_docs": report.data_docs_index,
+    }
 
 
-def _withdraw_loads(source: str, load_ids: list[int], reason: str, target: warehouse.Connection,
-                    settings: Settings) -> None:
+def _withdraw_loads(
+    source: str, load_ids: list[int], reason: str, target: warehouse.Connection, settings: Settings
+) -> None:
     from oversight.sources import get_source
 
     spec = get_source(source)
@@ -87,7 +111,8 @@ def report_quarantined(source: str, results: list[dict[str, Any]]) -> None:
     if bad:
         lines = "\n".join(f"- {r['file_name']}: {r['message']}" for r in bad)
         raise BadInputError(
-            ", ".join(r["file_name"] for r in bad), "quarantined",
+            ", ".join(r["file_name"] for r in bad),
+            "quarantined",
             f"{len(bad)} file(s) of source {source!r} were not loaded:\n{lines}",
         )
 
@@ -103,8 +128,12 @@ def build_marts(settings: Settings | None = None) -> dict[str, Any]:
     except RuntimeError as error:
         reports.write_report("dbt_build", {"success": False, "message": str(error)}, settings)
         raise
-    report = {"success": True, "counts": result.counts, "tests_passed": result.tests_passed,
-              "tests_failed": result.tests_failed}
+    report = {
+        "success": True,
+        "counts": result.counts,
+        "tests_passed": result.tests_passed,
+        "tests_failed": result.tests_failed,
+    }
     reports.write_report("dbt_build", report, settings)
     return report
 
@@ -118,8 +147,11 @@ def gate_marts(settings: Settings | None = None) -> dict[str, Any]:
         result = gate.run_gate("marts", target, BUILD_SCHEMA, settings=settings)
     except GateFailedError as error:
         failed = getattr(error, "report", None)
-        reports.write_report("gate_marts", {"success": False, "message": str(error),
-                                            **(_gate_counts(failed) if failed else {})}, settings)
+        reports.write_report(
+            "gate_marts",
+            {"success": False, "message": str(error), **(_gate_counts(failed) if failed else {})},
+            settings,
+        )
         raise
     report = {"success": True, **_gate_counts(result)}
     reports.write_report("gate_marts", report, settings)

@@ -42,10 +42,14 @@ def run_dbt(args: list[str], target: Connection, settings: Settings | None = Non
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     full_args = [
         *args,
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(settings.dbt_target_dir),
-        "--log-path", str(settings.home / "dbt" / "logs"),
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(settings.dbt_target_dir),
+        "--log-path",
+        str(settings.home / "dbt" / "logs"),
     ]
     log.info("dbt %s", " ".join(args))
     result = dbtRunner().invoke(full_args)
@@ -61,12 +65,16 @@ def run_dbt(args: list[str], target: Connection, settings: Settings | None = Non
             failures.append(f"{node.resource_type} {node.name}: {node_result.message}")
     if result.exception is not None:
         failures.append(f"dbt {args[0]} raised: {result.exception}")
-    return DbtResult(command=" ".join(args), success=bool(result.success), counts=dict(counts), failures=failures)
+    return DbtResult(
+        command=" ".join(args), success=bool(result.success), counts=dict(counts), failures=failures
+    )
 
 
 def build(target: Connection, settings: Settings | None = None) -> DbtResult:
     """dbt build (seeds, models, snapshots, tests) with marts written to the build schema."""
-    result = run_dbt(["build", "--log-level", "warn", "--vars", f"{{build_schema: {BUILD_SCHEMA}}}"], target, settings)
+    result = run_dbt(
+        ["build", "--log-level", "warn", "--vars", f"{{build_schema: {BUILD_SCHEMA}}}"], target, settings
+    )
     if not result.success:
         raise RuntimeError("dbt build failed; nothing is published:\n" + "\n".join(result.failures))
     return result
@@ -75,12 +83,26 @@ def build(target: Connection, settings: Settings | None = None) -> DbtResult:
 def generate_docs(target: Connection, settings: Settings | None = None) -> str:
     """dbt docs for the published marts, as one static page under OVERSIGHT_HOME/site/lineage/."""
     settings = settings or get_settings()
-    result = run_dbt(["docs", "generate", "--log-level", "warn", "--static", "--vars", f"{{build_schema: {PUBLISHED_SCHEMA}}}"], target, settings)
+    result = run_dbt(
+        [
+            "docs",
+            "generate",
+            "--log-level",
+            "warn",
+            "--static",
+            "--vars",
+            f"{{build_schema: {PUBLISHED_SCHEMA}}}",
+        ],
+        target,
+        settings,
+    )
     if not result.success:
         raise RuntimeError("dbt docs generate failed:\n" + "\n".join(result.failures))
     settings.lineage_site_dir.mkdir(parents=True, exist_ok=True)
     for name in ("static_index.html", "manifest.json", "catalog.json"):
         source = settings.dbt_target_dir / name
         if source.exists():
-            shutil.copy2(source, settings.lineage_site_dir / ("index.html" if name == "static_index.html" else name))
+            shutil.copy2(
+                source, settings.lineage_site_dir / ("index.html" if name == "static_index.html" else name)
+            )
     return str(settings.lineage_site_dir / "index.html")

@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["SUITE_GROUPS", "GateFailedError", "GateReport", "run_gate"]
 
 
-
-
 def run_gate(
     suite_group: str,
     target: Connection,

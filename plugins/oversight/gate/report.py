@@ -13,10 +13,25 @@ MESSAGE_EXAMPLES = 3  # of which shown in the error message
 
 # kwargs that locate an expectation (shown in parentheses) or that are GX plumbing, not parameters
 _COLUMN_KWARGS = ("column", "column_A", "column_B", "column_list")
-_HIDDEN_KWARGS = {*_COLUMN_KWARGS, "batch_id", "row_condition", "condition_parser", "ignore_row_if",
-                  "result_format", "include_config", "catch_exceptions", "meta", "notes", "description",
-                  "mostly", "strict_min", "strict_max", "or_equal", "parse_strings_as_datetimes",
-                  "windows"}
+_HIDDEN_KWARGS = {
+    *_COLUMN_KWARGS,
+    "batch_id",
+    "row_condition",
+    "condition_parser",
+    "ignore_row_if",
+    "result_format",
+    "include_config",
+    "catch_exceptions",
+    "meta",
+    "notes",
+    "description",
+    "mostly",
+    "strict_min",
+    "strict_max",
+    "or_equal",
+    "parse_strings_as_datetimes",
+    "windows",
+}
 
 
 @dataclass
@@ -198,7 +213,8 @@ def _exception_message(info: Any) -> str | None:
         return (info.get("exception_message") or "exception raised") if info.get("raised_exception") else None
     if isinstance(info, dict):  # keyed by metric: {metric id: {exception_message, ...}}
         messages = [
-            v.get("exception_message") for v in info.values()
+            v.get("exception_message")
+            for v in info.values()
             if isinstance(v, dict) and (v.get("raised_exception") or v.get("exception_message"))
         ]
         messages = [m for m in messages if m]

@@ -64,8 +64,13 @@ def run_gate(
     with _RUN_LOCK:
         report = _run(suite_group, target, schema, load_ids, settings)
     if report.success:
-        log.info("GX gate %r passed on %s: %d expectations (%s)", suite_group, schema, report.evaluated,
-                 report.data_docs_index)
+        log.info(
+            "GX gate %r passed on %s: %d expectations (%s)",
+            suite_group,
+            schema,
+            report.evaluated,
+            report.data_docs_index,
+        )
         return report
     log.error("%s", report.summary())
     error = GateFailedError(report.summary())
@@ -123,8 +128,9 @@ def _sync_suite(context: Any, contract: TableContract) -> Any:
     gx = import_gx()
     from great_expectations.exceptions import DataContextError
 
-    desired = gx.ExpectationSuite(name=contract.suite_name, expectations=contract.expectations,
-                                  notes=contract.notes)
+    desired = gx.ExpectationSuite(
+        name=contract.suite_name, expectations=contract.expectations, notes=contract.notes
+    )
     try:
         existing = context.suites.get(contract.suite_name)
     except DataContextError:
@@ -151,7 +157,8 @@ def _plan(
     runnable, skipped = [], []
     with psycopg.connect(target.conninfo) as conn:
         existing = {
-            row[0] for row in conn.execute(
+            row[0]
+            for row in conn.execute(
                 "select table_name from information_schema.tables where table_schema = %s", (schema,)
             )
         }
@@ -248,17 +255,31 @@ def _run(
                 )
                 validation_definitions.append(name)
                 checkpoint = context.checkpoints.add(
-                    Checkpoint(name=name, validation_definitions=[validation],
-                               result_format=_result_format(contract), actions=[])
+                    Checkpoint(
+                        name=name,
+                        validation_definitions=[validation],
+                        result_format=_result_format(contract),
+                        actions=[],
+                    )
                 )
                 checkpoints.append(name)
                 outcome = checkpoint.run(run_id=run_id)
             except Exception as error:  # the gate fails closed, naming the suite that could not run
                 log.exception("GX suite %s could not run on %s", contract.suite_name, table)
-                failure = {"expectation": "(suite run)", "suite": contract.suite_name, "table": table,
-                           "column": None, "columns": [], "parameters": "", "description": None,
-                           "unexpected_count": None, "element_count": None, "observed_value": None,
-                           "example_rows": [], "error": f"{type(error).__name__}: {error}"}
+                failure = {
+                    "expectation": "(suite run)",
+                    "suite": contract.suite_name,
+                    "table": table,
+                    "column": None,
+                    "columns": [],
+                    "parameters": "",
+                    "description": None,
+                    "unexpected_count": None,
+                    "element_count": None,
+                    "observed_value": None,
+                    "example_rows": [],
+                    "error": f"{type(error).__name__}: {error}",
+                }
                 failure["message"] = failure_message(failure)
                 failures.append(failure)
                 evaluated += 1
@@ -271,8 +292,9 @@ def _run(
                 passed += stats["successful_expectations"]
                 failed += stats["unsuccessful_expectations"]
                 failures.extend(failures_from_result(result.to_json_dict(), table))
-        index = _build_data_docs(context, settings, result_ids,
-                                 [ExpectationSuiteIdentifier(name=n) for n in suites])
+        index = _build_data_docs(
+            context, settings, result_ids, [ExpectationSuiteIdentifier(name=n) for n in suites]
+        )
     finally:
         _cleanup(context, datasource, checkpoints, validation_definitions)
 

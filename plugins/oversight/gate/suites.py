@@ -44,17 +44,34 @@ ODS_CODE_PATTERN = r"^[A-Z0-9]{3,5}$"
 YYYYMMDD_PATTERN = r"^\d{8}$"
 
 AE_COUNT_COLUMNS = (
-    "attendances_type1", "attendances_type2", "attendances_other",
-    "attendances_booked_type1", "attendances_booked_type2", "attendances_booked_other",
-    "over_4hrs_type1", "over_4hrs_type2", "over_4hrs_other",
-    "over_4hrs_booked_type1", "over_4hrs_booked_type2", "over_4hrs_booked_other",
-    "dta_4_to_12hrs", "dta_over_12hrs",
-    "emergency_admissions_type1", "emergency_admissions_type2", "emergency_admissions_other",
+    "attendances_type1",
+    "attendances_type2",
+    "attendances_other",
+    "attendances_booked_type1",
+    "attendances_booked_type2",
+    "attendances_booked_other",
+    "over_4hrs_type1",
+    "over_4hrs_type2",
+    "over_4hrs_other",
+    "over_4hrs_booked_type1",
+    "over_4hrs_booked_type2",
+    "over_4hrs_booked_other",
+    "dta_4_to_12hrs",
+    "dta_over_12hrs",
+    "emergency_admissions_type1",
+    "emergency_admissions_type2",
+    "emergency_admissions_other",
     "other_emergency_admissions",
 )
 CQC_RATINGS = (
-    "Outstanding", "Good", "Requires improvement", "Inadequate",
-    "Not rated", "Inspected but not rated", "No published rating", "Insufficient evidence to rate",
+    "Outstanding",
+    "Good",
+    "Requires improvement",
+    "Inadequate",
+    "Not rated",
+    "Inspected but not rated",
+    "No published rating",
+    "Insufficient evidence to rate",
 )
 CQC_DOMAINS = ("Overall", "Safe", "Effective", "Caring", "Responsive", "Well-led")
 PEER_GROUPS = ("acute", "non_acute", "ambulance", "unknown")
@@ -67,6 +84,8 @@ def raw_tables() -> tuple[str, ...]:
     from oversight.sources import SOURCES
 
     return tuple(spec.raw_table for spec in SOURCES.values())
+
+
 MARTS_TABLES = ("dim_metric", "dim_organisation", "fct_metric_value", "fct_metric_score", "fct_segment")
 
 # Columns that identify a raw row in failure examples (the file's row number within its load).
@@ -135,8 +154,10 @@ def raw_contracts() -> list[TableContract]:
             notes="A&E monthly provider CSV as loaded: one row per organisation and load, numeric counts.",
             expectations=[
                 gxe.ExpectColumnValuesToNotBeNull(column="org_code"),
-                *(gxe.ExpectColumnValuesToMatchRegex(column=column, regex=COUNT_PATTERN)
-                  for column in AE_COUNT_COLUMNS),
+                *(
+                    gxe.ExpectColumnValuesToMatchRegex(column=column, regex=COUNT_PATTERN)
+                    for column in AE_COUNT_COLUMNS
+                ),
                 gxe.ExpectColumnValuesToNotBeNull(column="_row_number"),
                 gxe.ExpectCompoundColumnsToBeUnique(column_list=["org_code", "_load_id"]),
             ],
@@ -185,16 +206,26 @@ def _declared_raw_contracts() -> list[TableContract]:
             gxe.ExpectColumnValuesToNotBeNull(column="_row_number"),
             *(gxe.ExpectColumnValuesToNotBeNull(column=c) for c in spec.raw_not_null),
             *(gxe.ExpectColumnValuesToMatchRegex(column=c, regex=r) for c, r in spec.raw_regex.items()),
-            *(gxe.ExpectColumnValuesToBeInSet(column=c, value_set=list(v)) for c, v in spec.raw_value_sets.items()),
+            *(
+                gxe.ExpectColumnValuesToBeInSet(column=c, value_set=list(v))
+                for c, v in spec.raw_value_sets.items()
+            ),
         ]
         if spec.raw_unique_per_load:
-            expectations.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=[*spec.raw_unique_per_load, "_load_id"]))
-        contracts.append(TableContract(
-            group="raw", name=spec.raw_table, table=spec.raw_table,
-            key_columns=(*_RAW_KEYS, *spec.raw_unique_per_load[:2]), by_load=True,
-            notes=f"{spec.description} Contract declared on the source (oversight.sources.{spec.name}).",
-            expectations=expectations,
-        ))
+            expectations.append(
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=[*spec.raw_unique_per_load, "_load_id"])
+            )
+        contracts.append(
+            TableContract(
+                group="raw",
+                name=spec.raw_table,
+                table=spec.raw_table,
+                key_columns=(*_RAW_KEYS, *spec.raw_unique_per_load[:2]),
+                by_load=True,
+                notes=f"{spec.description} Contract declared on the source (oversight.sources.{spec.name}).",
+                expectations=expectations,
+            )
+        )
     return contracts
 
 
@@ -229,7 +260,9 @@ def marts_contracts() -> list[TableContract]:
             expectations=[
                 gxe.ExpectColumnValuesToNotBeNull(column="metric_id"),
                 gxe.ExpectColumnValuesToBeUnique(column="metric_id"),
-                gxe.ExpectColumnValuesToBeInSet(column="polarity", value_set=["higher_is_better", "lower_is_better"]),
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="polarity", value_set=["higher_is_better", "lower_is_better"]
+                ),
             ],
         ),
         TableContract(
@@ -243,7 +276,9 @@ def marts_contracts() -> list[TableContract]:
                     column="value", min_value=0, max_value=100, row_condition=Column("unit") == "%"
                 ),
                 gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="denominator", column_B="numerator", or_equal=True,
+                    column_A="denominator",
+                    column_B="numerator",
+                    or_equal=True,
                     ignore_row_if="either_value_is_missing",
                 ),
                 gxe.ExpectCompoundColumnsToBeUnique(column_list=list(metric_key)),

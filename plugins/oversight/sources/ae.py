@@ -61,7 +61,10 @@ _PERIOD = re.compile(r"^MSitAE-(?P<month>[A-Za-z]+)-(?P<year>\d{4})$", re.I)
 
 
 def is_total_row(record: dict[str, str]) -> bool:
-    return record.get("org_code", "").strip().upper() == "TOTAL" or record.get("period", "").strip().upper() == "TOTAL"
+    return (
+        record.get("org_code", "").strip().upper() == "TOTAL"
+        or record.get("period", "").strip().upper() == "TOTAL"
+    )
 
 
 def parse_period(text: str) -> date | None:
@@ -82,7 +85,9 @@ class AeMonthly(SourceSpec):
     def file_info(self, path: Path) -> FileInfo:
         match = _FILE_NAME.match(path.name)
         if not match or match["month"].lower() not in MONTHS:
-            raise BadInputError(path.name, "file_name_matches_publisher", "expected Monthly-AE-<Month>-<Year>[-revised].csv")
+            raise BadInputError(
+                path.name, "file_name_matches_publisher", "expected Monthly-AE-<Month>-<Year>[-revised].csv"
+            )
         period = date(int(match["year"]), MONTHS[match["month"].lower()], 1)
         return FileInfo(period=period, revision=1 if match["revised"] else 0)
 
@@ -97,27 +102,41 @@ class AeMonthly(SourceSpec):
                 continue
             record = record_from_cells(path, row_number, cells, header)
             if len(record) < len(header.positions):
-                raise BadInputError(path.name, "row_is_complete", f"{len(record)} of {len(header.positions)} columns", row=row_number)
+                raise BadInputError(
+                    path.name,
+                    "row_is_complete",
+                    f"{len(record)} of {len(header.positions)} columns",
+                    row=row_number,
+                )
             if not is_total_row(record):
                 self._check(path, row_number, record, info.period, seen_orgs)
             yield row_number, header.layout.name, record
 
     @staticmethod
-    def _check(path: Path, row_number: int, record: dict[str, str], period: date, seen: dict[str, int]) -> None:
+    def _check(
+        path: Path, row_number: int, record: dict[str, str], period: date, seen: dict[str, int]
+    ) -> None:
         row_period = parse_period(record["period"])
         if row_period is None:
-            raise BadInputError(path.name, "period_is_msitae_month_year", f"Period = {record['period']!r}", row=row_number)
+            raise BadInputError(
+                path.name, "period_is_msitae_month_year", f"Period = {record['period']!r}", row=row_number
+            )
         if row_period != period:
             raise BadInputError(
-                path.name, "period_matches_file_name",
-                f"Period {record['period']!r} is {row_period:%B %Y}, the file name says {period:%B %Y}", row=row_number,
+                path.name,
+                "period_matches_file_name",
+                f"Period {record['period']!r} is {row_period:%B %Y}, the file name says {period:%B %Y}",
+                row=row_number,
             )
         org = record["org_code"].strip()
         if not org:
             raise BadInputError(path.name, "org_code_present", "Org Code is empty", row=row_number)
         if org in seen:
             raise BadInputError(
-                path.name, "one_row_per_organisation", f"Org Code {org} already on row {seen[org]}", row=row_number
+                path.name,
+                "one_row_per_organisation",
+                f"Org Code {org} already on row {seen[org]}",
+                row=row_number,
             )
         seen[org] = row_number
         counts = {col: parse_count(path, row_number, col, record[col]) for col in COUNT_COLUMNS}
@@ -125,8 +144,10 @@ class AeMonthly(SourceSpec):
             attendances, breaches = counts[f"attendances_{group}"], counts[f"over_4hrs_{group}"]
             if breaches > attendances:
                 raise BadInputError(
-                    path.name, "breaches_not_above_attendances",
-                    f"{org}: over 4hrs {group} = {breaches:g} > attendances {group} = {attendances:g}", row=row_number,
+                    path.name,
+                    "breaches_not_above_attendances",
+                    f"{org}: over 4hrs {group} = {breaches:g} > attendances {group} = {attendances:g}",
+                    row=row_number,
                 )
 
 

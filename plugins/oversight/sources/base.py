@@ -23,9 +23,20 @@ METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
 MONTHS = {
     name: number
     for number, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-         ("oct", "october"), ("nov", "november"), ("dec", "december")],
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
         start=1,
     )
     for name in names
@@ -110,7 +121,9 @@ class SourceSpec:
         if not folder.is_dir():
             return []
         files = [p for p in folder.iterdir() if p.is_file() and self.file_pattern.search(p.name)]
-        return sorted(files, key=lambda p: (self.file_info(p).period or date.min, self.file_info(p).revision, p.name))
+        return sorted(
+            files, key=lambda p: (self.file_info(p).period or date.min, self.file_info(p).revision, p.name)
+        )
 
     def file_info(self, path: Path) -> FileInfo:
         raise NotImplementedError
@@ -149,9 +162,7 @@ class SourceSpec:
             )
         return None
 
-    def find_header(
-        self, path: Path, rows: Iterator[tuple[int, list[str]]]
-    ) -> HeaderMatch:
+    def find_header(self, path: Path, rows: Iterator[tuple[int, list[str]]]) -> HeaderMatch:
         for row_number, cells in rows:
             match = self.match_header(path, row_number, cells)
             if match:
@@ -177,9 +188,7 @@ def _stray_trailing_headers(normalised: list[str], layout: Layout) -> set[str]:
     return {h for h in normalised[max(known) + 1 :] if h and h not in layout.known_headers}
 
 
-def record_from_cells(
-    path: Path, row_number: int, cells: list[str], header: HeaderMatch
-) -> dict[str, str]:
+def record_from_cells(path: Path, row_number: int, cells: list[str], header: HeaderMatch) -> dict[str, str]:
     """Map a data row onto raw columns; cells beyond the header must be empty."""
     record: dict[str, str] = {}
     for index, cell in enumerate(cells):
@@ -187,7 +196,9 @@ def record_from_cells(
         if column is None:
             if cell.strip():
                 raise BadInputError(
-                    path.name, "row_fits_header", f"value {cell!r} in column {index + 1}, which has no header",
+                    path.name,
+                    "row_fits_header",
+                    f"value {cell!r} in column {index + 1}, which has no header",
                     row=row_number,
                 )
             continue
@@ -201,13 +212,19 @@ def parse_count(path: Path, row_number: int, column: str, text: str) -> float:
     try:
         value = float(cleaned)
     except ValueError:
-        raise BadInputError(path.name, "count_is_a_number", f"{column} = {text!r} is not a number", row=row_number) from None
+        raise BadInputError(
+            path.name, "count_is_a_number", f"{column} = {text!r} is not a number", row=row_number
+        ) from None
     if value < 0:
-        raise BadInputError(path.name, "count_is_not_negative", f"{column} = {text!r} is negative", row=row_number)
+        raise BadInputError(
+            path.name, "count_is_not_negative", f"{column} = {text!r} is negative", row=row_number
+        )
     return value
 
 
 def check_not_future(path: Path, period: date, today: date | None = None) -> None:
     today = today or date.today()
     if (period.year, period.month) > (today.year, today.month):
-        raise BadInputError(path.name, "period_not_in_future", f"period {period:%Y-%m} is after {today:%Y-%m}")
+        raise BadInputError(
+            path.name, "period_not_in_future", f"period {period:%Y-%m} is after {today:%Y-%m}"
+        )

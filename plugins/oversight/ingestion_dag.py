@@ -1,7 +1,7 @@
 """Shared shape of the ingestion DAGs: load new files -> validate the new rows -> announce the Asset.
 
-Kept in dags/ (not a DAG itself: it defines no DAG at import) so each ingestion DAG file stays a
-few lines. All the work is in the `oversight` package under plugins/.
+Each dags/ingest_<source>.py calls ``ingestion_dag`` once, so the DAG files stay a few lines;
+the work itself is in oversight.tasks.
 """
 
 from __future__ import annotations

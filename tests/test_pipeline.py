@@ -1,0 +1,262 @@
+"""The whole chain run by Airflow (`airflow dags test`) against a real PostgreSQL database:
+ingest -> dbt build -> Great Expectations gate -> atomic publish -> docs, with known answers
+computed independently from the real published files."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLES
+from oversight import warehouse
+from oversight.cli import INGESTION_DAGS, MODEL_DAG, run_airflow
+from oversight.settings import get_settings
+
+pytestmark = pytest.mark.airflow
+
+CUT_POINTS = [(Decimal("2.70"), 4), (Decimal("2.36"), 3), (Decimal("2.10"), 2), (Decimal("1.00"), 1)]
+
+
+class Pipeline:
+    def __init__(self, target: warehouse.Connection, home: Path, landing: Path) -> None:
+        self.target = target
+        self.home = home
+        self.landing = landing
+
+    def env(self) -> dict[str, str]:
+        return {
+            "WAREHOUSE_URL": self.target.url,
+            "OVERSIGHT_HOME": str(self.home),
+            "LANDING_DIR": str(self.landing),
+        }
+
+    def settings(self):  # noqa: ANN201
+        import os
+
+        saved = {k: os.environ.get(k) for k in self.env()}
+        os.environ.update(self.env())
+        try:
+            return get_settings()
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+    def dag(self, dag_id: str) -> subprocess.CompletedProcess:
+        return run_airflow(
+            ["dags", "test", dag_id], self.settings(), extra_env=self.env(), check=False, capture=True
+        )
+
+    def run_all(self) -> dict[str, int]:
+        return {dag_id: self.dag(dag_id).returncode for dag_id in [*INGESTION_DAGS, MODEL_DAG]}
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with warehouse.connect(self.target) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def fingerprint(self) -> dict:
+        from oversight.publish import fingerprint
+
+        with warehouse.connect(self.target) as conn:
+            return fingerprint(conn, "marts")
+
+
+@pytest.fixture(scope="module")
+def pipeline(warehouse_db, tmp_path_factory: pytest.TempPathFactory) -> Pipeline:  # noqa: ANN001
+    root = tmp_path_factory.mktemp("pipeline")
+    landing = root / "landing"
+    shutil.copytree(SAMPLES, landing)
+    p = Pipeline(warehouse_db, root / "home", landing)
+    run_airflow(["db", "migrate"], p.settings(), extra_env=p.env(), capture=True)
+    return p
+
+
+def expected_segments_from_csv(path: Path, acute: set[str]) -> dict[str, tuple[Decimal, int]]:
+    """Independent re-computation from the published CSV: 4-hour % (all types and type 1) per acute
+    trust, competition rank within the acute group, score 1 + 3 (rank - 1) / (n - 1) to 2 places,
+    average of the trust's scores to 2 places (half up), segment from the seeded cut points."""
+    all_types: dict[str, Decimal] = {}
+    type1: dict[str, Decimal] = {}
+    with path.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            org = row["Org Code"].strip()
+            if org not in acute:
+                continue
+            groups = ["Type 1", "Type 2", "Other A&E Department"]
+            att = sum(Decimal(row[f"A&E attendances {g}"]) for g in groups) + sum(
+                Decimal(row[f"A&E attendances Booked Appointments {g}"])
+                for g in ("Type 1", "Type 2", "Other Department")
+            )
+            over = sum(
+                Decimal(row[f"Attendances over 4hrs {g}"]) for g in ("Type 1", "Type 2", "Other Department")
+            ) + sum(
+                Decimal(row[f"Attendances over 4hrs Booked Appointments {g}"])
+                for g in ("Type 1", "Type 2", "Other Department")
+            )
+            if att > 0:
+                all_types[org] = (100 * (att - over) / att).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+            att1 = Decimal(row["A&E attendances Type 1"]) + Decimal(
+                row["A&E attendances Booked Appointments Type 1"]
+            )
+            over1 = Decimal(row["Attendances over 4hrs Type 1"]) + Decimal(
+                row["Attendances over 4hrs Booked Appointments Type 1"]
+            )
+            if att1 > 0:
+                type1[org] = (100 * (att1 - over1) / att1).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+    scores: dict[str, list[Decimal]] = {}
+    for values in (all_types, type1):
+        n = len(values)
+        for org, value in values.items():
+            rank = 1 + sum(1 for other in values.values() if other > value)
+            score = Decimal(1) if n == 1 else 1 + Decimal(3) * (rank - 1) / (n - 1)
+            scores.setdefault(org, []).append(score.quantize(Decimal("0.01"), ROUND_HALF_UP))
+    result = {}
+    for org, org_scores in scores.items():
+        average = (sum(org_scores) / len(org_scores)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        result[org] = (average, next(seg for bound, seg in CUT_POINTS if average >= bound))
+    return result
+
+
+def test_make_run_chain_publishes_marts_with_known_answers(pipeline: Pipeline) -> None:
+    codes = pipeline.run_all()
+    assert codes == {dag_id: 0 for dag_id in codes}, codes
+
+    # A&E 4-hour %, Manchester University (R0A), June 2024: line 111 of the published CSV.
+    # all types: (24223+3076+11452+3430+491+918) = 43590 attendances,
+    #            (10837+74+630+1478+13+97) = 13129 over 4 hours -> 30461 / 43590 = 69.8807 %
+    # type 1:    24223 + 3430 = 27653 attendances, 10837 + 1478 = 12315 over -> 15338 / 27653 = 55.4660 %
+    rows = pipeline.query(
+        "select metric_id, numerator, denominator, value, source_file, source_row "
+        "from marts.fct_metric_value "
+        "where org_code = 'R0A' and period_start = '2024-06-01' order by metric_id"
+    )
+    assert rows == [
+        (
+            "ae_4hr_all_types",
+            Decimal("30461"),
+            Decimal("43590"),
+            Decimal("69.8807"),
+            "Monthly-AE-June-2024.csv",
+            111,
+        ),
+        (
+            "ae_4hr_type1",
+            Decimal("15338"),
+            Decimal("27653"),
+            Decimal("55.4660"),
+            "Monthly-AE-June-2024.csv",
+            111,
+        ),
+    ]
+    # England all-types June 2024 from the trusts' rows can't exceed the file's TOTAL (74.6 % nationally)
+    # Segments: recompute November 2024 independently from the revised November file.
+    acute = {
+        code
+        for (code,) in pipeline.query(
+            "select org_code from marts.dim_organisation where peer_group = 'acute'"
+        )
+    }
+    expected = expected_segments_from_csv(
+        pipeline.landing / "ae" / "Monthly-AE-November-2024-revised.csv", acute
+    )
+    actual = {
+        org: (avg, seg)
+        for org, avg, seg in pipeline.query(
+            "select org_code, average_score, segment from marts.fct_segment "
+            "where period_start = '2024-11-01' and framework_version = 'nof_2025_26'"
+        )
+    }
+    assert len(actual) > 100
+    assert actual == expected
+
+    # one segment per org x period x framework, each with the rule that set it
+    assert pipeline.query("select count(*) from marts.fct_segment where rule_id is null") == [(0,)]
+    # lineage docs and Data Docs are on disk
+    settings = pipeline.settings()
+    assert (settings.lineage_site_dir / "index.html").stat().st_size > 10_000
+    assert (settings.data_docs_site_dir / "index.html").exists()
+
+
+def test_bi_role_reads_marts_and_nothing_else(pipeline: Pipeline) -> None:
+    import psycopg
+
+    role = pipeline.settings().bi_role
+    with warehouse.connect(pipeline.target) as conn:
+        conn.execute(f'set role "{role}"')
+        assert conn.execute("select count(*) from marts.fct_segment").fetchone()[0] > 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select count(*) from raw.ae_monthly")
+        conn.rollback()
+        conn.execute(f'set role "{role}"')
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("delete from marts.fct_segment")
+
+
+def test_second_run_loads_nothing_and_leaves_marts_identical(pipeline: Pipeline) -> None:
+    before = pipeline.fingerprint()
+    manifest_before = pipeline.query("select count(*) from raw.load_manifest")
+    codes = pipeline.run_all()
+    assert codes == {dag_id: 0 for dag_id in codes}, codes
+    assert pipeline.query("select count(*) from raw.load_manifest") == manifest_before
+    assert pipeline.fingerprint() == before
+    assert pipeline.query("select action from audit.publications order by publication_id desc limit 1") == [
+        ("unchanged",)
+    ]
+
+
+def test_bad_file_is_rejected_by_its_dag_and_published_marts_are_unchanged(pipeline: Pipeline) -> None:
+    before = pipeline.fingerprint()
+    lines = (SAMPLES / "ae" / "Monthly-AE-November-2024-revised.csv").read_text().splitlines(keepends=True)
+    lines = [line.replace("NOVEMBER-2024", "DECEMBER-2024") for line in lines]
+    lines[40] = (
+        lines[40].split(",")[0]
+        + ","
+        + ",".join(["RXX"] + lines[40].split(",")[2:4] + ["-5"] + lines[40].split(",")[5:])
+    )
+    (pipeline.landing / "ae" / "Monthly-AE-December-2024.csv").write_text("".join(lines))
+
+    result = pipeline.dag("ingest_ae")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "Monthly-AE-December-2024.csv, row 41: rule 'count_is_not_negative'" in output
+    assert pipeline.query(
+        "select status from raw.load_manifest where file_name = 'Monthly-AE-December-2024.csv'"
+    ) == [("quarantined",)]
+    assert (pipeline.settings().quarantine_dir / "ae" / "Monthly-AE-December-2024.csv.reason.txt").exists()
+    assert pipeline.dag(MODEL_DAG).returncode == 0
+    assert pipeline.fingerprint() == before
+
+
+def test_a_failing_expectation_blocks_publication(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Build into marts__build, corrupt one value there, run the gate: it fails naming the
+    expectation, table and row, and publish is never reached, so `marts` is exactly as it was."""
+    from oversight import tasks
+    from oversight.errors import GateFailedError
+
+    for key, value in pipeline.env().items():
+        monkeypatch.setenv(key, value)
+    before = pipeline.fingerprint()
+    tasks.build_marts()
+    with warehouse.connect(pipeline.target) as conn:
+        conn.execute(
+            "update marts__build.fct_metric_value set value = 140 "
+            "where org_code = 'R0A' and period_start = '2024-06-01' and metric_id = 'ae_4hr_all_types'"
+        )
+    with pytest.raises(GateFailedError) as error:
+        tasks.gate_marts()
+    message = str(error.value)
+    assert "expect_column_values_to_be_between" in message
+    assert "fct_metric_value" in message and "R0A" in message
+    assert pipeline.fingerprint() == before
+    with warehouse.connect(pipeline.target) as conn:
+        conn.execute("drop schema marts__build cascade")
