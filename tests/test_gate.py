@@ -57,6 +57,31 @@ from marts__build.fct_metric_value;
 insert into marts__build.fct_segment
 select org_code, period_start, 'nof_2025_26', 2.5, 1 + (count(*) % 5)::int, 'NOF25-SEG-2'
 from marts__build.fct_metric_value group by org_code, period_start;
+
+create table marts__build.fct_segment_explanation as
+select org_code, period_start, framework_version, 'cut_point' as item_id, true as contributes
+from marts__build.fct_segment;
+
+-- ties share the lowest rank: RAA and RBB at 1.50 are both 1, RXX is 3
+create table marts__build.fct_league_table as
+select * from (values
+    ('acute', date '2024-06-01', 'nof_2025_26', 'RAA', 1.50, 1, 1),
+    ('acute', date '2024-06-01', 'nof_2025_26', 'RBB', 1.50, 1, 1),
+    ('acute', date '2024-06-01', 'nof_2025_26', 'RXX', 2.50, 2, 3)
+) v(peer_group, period_start, framework_version, org_code, average_score, adjusted_segment, league_rank);
+
+create table marts__build.fct_domain_score as
+select org_code, period_start, framework_version, 'access to services' as domain, 2.0 as domain_score,
+       2 as domain_quartile
+from marts__build.fct_segment;
+
+create table marts__build.fct_segment_sensitivity as
+select org_code, period_start, framework_version, average_score, average_score - 0.1 as likely_average_low,
+       average_score + 0.1 as likely_average_high, 1 as likely_rank_best, 3 as likely_rank_worst
+from marts__build.fct_segment;
+
+create table marts__build.decisions (decision_id text, segment integer, decided_by text, source_document text);
+insert into marts__build.decisions values ('d1', 5, 'regional team', 'letter 2025-09-30');
 """
 
 
@@ -111,13 +136,10 @@ def test_valid_marts_pass_and_data_docs_are_built(marts, gate_settings) -> None:
     assert report.evaluated > 10 and report.passed == report.evaluated and report.failed == 0
     assert report.skipped == []
     assert set(report.suites_validated) == {
-        "marts.schema",
-        "marts.dim_metric",
-        "marts.dim_organisation",
-        "marts.fct_metric_value",
-        "marts.fct_metric_value__org_in_dim_organisation",
-        "marts.fct_metric_score",
-        "marts.fct_segment",
+        "marts.schema", "marts.dim_metric", "marts.dim_organisation", "marts.fct_metric_value",
+        "marts.fct_metric_value__org_in_dim_organisation", "marts.fct_metric_score", "marts.fct_segment",
+        "marts.fct_segment__explained", "marts.fct_league_table", "marts.fct_domain_score",
+        "marts.fct_segment_sensitivity", "marts.decisions",
     }
     index = Path(report.data_docs_index)
     assert index == gate_settings.data_docs_site_dir / "index.html" and index.is_file()
@@ -199,13 +221,31 @@ def test_a_metric_value_for_an_unknown_organisation_fails(marts, gate_settings) 
     assert "1 of 13 rows unexpected, e.g. {org_code: RZZ" in str(error)
 
 
+def test_league_ranks_that_are_not_competition_ranks_fail(marts, gate_settings) -> None:  # noqa: ANN001
+    # dense ranking (1, 1, 2) instead of competition ranking (1, 1, 3)
+    execute(marts, "update marts__build.fct_league_table set league_rank = 2 where org_code = 'RXX'")
+    error = gate_failure(marts, gate_settings)
+    assert "expect_column_pair_values_to_be_equal" in str(error)
+    assert "fct_league_table" in str(error) and "RXX" in str(error)
+
+
+def test_a_segment_without_explanation_fails(marts, gate_settings) -> None:  # noqa: ANN001
+    execute(marts, "delete from marts__build.fct_segment_explanation where org_code = 'RBB'")
+    error = gate_failure(marts, gate_settings)
+    assert "every segment row has at least one contributing explanation row" in str(error)
+    assert "RBB" in str(error)
+
+
 def test_a_missing_marts_table_fails_with_a_clear_message(marts, gate_settings) -> None:  # noqa: ANN001
     execute(marts, "drop table marts__build.fct_segment")
     error = gate_failure(marts, gate_settings)
     [failure] = error.report.failures
     assert failure["example_rows"] == ["fct_segment"]
     assert "[the marts tables of the contract exist in the schema]: missing fct_segment" in str(error)
-    assert error.report.skipped == ["marts.fct_segment: table(s) marts__build.fct_segment missing"]
+    assert error.report.skipped == [
+        "marts.fct_segment: table(s) marts__build.fct_segment missing",
+        "marts.fct_segment__explained: table(s) marts__build.fct_segment missing",
+    ]
 
 
 def test_raw_gate_checks_just_the_given_loads(fresh_db, landing, gate_settings) -> None:  # noqa: ANN001

@@ -15,7 +15,10 @@ from oversight.settings import BUILD_SCHEMA, RAW_SCHEMA, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-MART_CONTRACT = ["dim_metric", "dim_organisation", "fct_metric_score", "fct_metric_value", "fct_segment"]
+MART_CONTRACT = [
+    "decisions", "dim_metric", "dim_organisation", "fct_domain_score", "fct_league_table", "fct_metric_score",
+    "fct_metric_value", "fct_segment", "fct_segment_explanation", "fct_segment_sensitivity",
+]
 
 
 def load_source(source: str, settings: Settings | None = None) -> list[dict[str, Any]]:

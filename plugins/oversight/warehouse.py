@@ -149,6 +149,27 @@ create table if not exists {RAW_SCHEMA}.load_manifest (
 create unique index if not exists load_manifest_one_load_per_file
     on {RAW_SCHEMA}.load_manifest (source, file_sha256) where status = 'loaded';
 
+create table if not exists {RAW_SCHEMA}.decisions (
+    decision_id     text primary key,
+    org_code        text not null,
+    framework_version text not null,
+    decision_type   text not null,
+    segment         integer check (segment between 1 and 5),
+    effective_from  date not null,
+    effective_to    date,
+    decided_by      text not null,
+    decided_on      date not null,
+    reason          text not null,
+    source_document text not null,
+    evidence        text not null default 'DOC',
+    entered_at      timestamptz not null default now()
+);
+
+comment on table {RAW_SCHEMA}.decisions is
+    'Judgement decisions entered by analysts (segment 5 / PIP, RSP, special measures, licence breach, '
+    'override): who, when, why and source. Applied after the rules; always visible in the explanation. '
+    'Version-controlled decisions can also go in the dbt seed recorded_decisions.csv.';
+
 comment on table {RAW_SCHEMA}.load_manifest is
     'One row per delivered file and attempt: loaded files (never loaded twice, by sha256) '
     'and quarantined files with the reason. vintage = order of arrival for the period; revision = what '

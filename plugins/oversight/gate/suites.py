@@ -86,7 +86,10 @@ def raw_tables() -> tuple[str, ...]:
     return tuple(spec.raw_table for spec in SOURCES.values())
 
 
-MARTS_TABLES = ("dim_metric", "dim_organisation", "fct_metric_value", "fct_metric_score", "fct_segment")
+MARTS_TABLES = (
+    "decisions", "dim_metric", "dim_organisation", "fct_domain_score", "fct_league_table", "fct_metric_score",
+    "fct_metric_value", "fct_segment", "fct_segment_explanation", "fct_segment_sensitivity",
+)
 
 # Columns that identify a raw row in failure examples (the file's row number within its load).
 _RAW_KEYS = ("_load_id", "_row_number")
@@ -325,6 +328,88 @@ def marts_contracts() -> list[TableContract]:
                 gxe.ExpectColumnValuesToBeInSet(column="segment", value_set=[1, 2, 3, 4, 5]),
                 gxe.ExpectCompoundColumnsToBeUnique(column_list=list(segment_key)),
                 gxe.ExpectColumnValuesToNotBeNull(column="rule_id"),
+            ],
+        ),
+        TableContract(
+            group="marts",
+            name="fct_segment__explained",
+            table="fct_segment",
+            key_columns=segment_key,
+            query=(
+                "select s.org_code, s.period_start, s.framework_version, min(e.item_id) as first_explanation "
+                "from {schema}.fct_segment s left join {schema}.fct_segment_explanation e "
+                "on e.org_code = s.org_code and e.period_start = s.period_start "
+                "and e.framework_version = s.framework_version and e.contributes "
+                "group by s.org_code, s.period_start, s.framework_version"
+            ),
+            requires=("fct_segment", "fct_segment_explanation"),
+            notes="Every segment row has at least one contributing explanation row.",
+            expectations=[
+                gxe.ExpectColumnValuesToNotBeNull(
+                    column="first_explanation",
+                    description="every segment row has at least one contributing explanation row",
+                ),
+            ],
+        ),
+        TableContract(
+            group="marts",
+            name="fct_league_table",
+            table="fct_league_table",
+            key_columns=("peer_group", "period_start", "org_code"),
+            query=(
+                "select peer_group, period_start, org_code, league_rank, "
+                "rank() over (partition by peer_group, period_start, framework_version "
+                "order by adjusted_segment, average_score) as competition_rank "
+                "from {schema}.fct_league_table"
+            ),
+            notes="League ranks are competition ranks (ties share the lowest rank, the next rank skips).",
+            expectations=[
+                gxe.ExpectColumnPairValuesToBeEqual(
+                    column_A="league_rank", column_B="competition_rank",
+                    description="league ranks follow competition ranking on adjusted segment then average score",
+                ),
+                gxe.ExpectColumnValuesToNotBeNull(column="league_rank"),
+            ],
+        ),
+        TableContract(
+            group="marts",
+            name="fct_domain_score",
+            table="fct_domain_score",
+            key_columns=("org_code", "period_start", "framework_version", "domain"),
+            notes="Domain scores lie in 1..4, quartiles in 1..4.",
+            expectations=[
+                gxe.ExpectColumnValuesToBeBetween(column="domain_score", min_value=1, max_value=4),
+                gxe.ExpectColumnValuesToBeInSet(column="domain_quartile", value_set=[1, 2, 3, 4]),
+                gxe.ExpectCompoundColumnsToBeUnique(
+                    column_list=["org_code", "period_start", "framework_version", "domain"]),
+            ],
+        ),
+        TableContract(
+            group="marts",
+            name="fct_segment_sensitivity",
+            table="fct_segment_sensitivity",
+            key_columns=segment_key,
+            notes="The likely range contains the average score; best rank <= worst rank.",
+            expectations=[
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="average_score", column_B="likely_average_low", or_equal=True),
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="likely_average_high", column_B="average_score", or_equal=True),
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="likely_rank_worst", column_B="likely_rank_best", or_equal=True),
+            ],
+        ),
+        TableContract(
+            group="marts",
+            name="decisions",
+            table="decisions",
+            key_columns=("decision_id",),
+            notes="Every decision has an id, a segment 1..5, who decided and the source.",
+            expectations=[
+                gxe.ExpectColumnValuesToBeUnique(column="decision_id"),
+                gxe.ExpectColumnValuesToBeInSet(column="segment", value_set=[1, 2, 3, 4, 5]),
+                gxe.ExpectColumnValuesToNotBeNull(column="decided_by"),
+                gxe.ExpectColumnValuesToNotBeNull(column="source_document"),
             ],
         ),
     ]

@@ -1,0 +1,85 @@
+-- Single Oversight Framework 2016/17-2018/19 indicative segmentation (DOMAIN.md §3.1): segment 1 when
+-- no trigger fires, segment 2 when any does (support offered). Segments 3 (mandated support, licence
+-- breach) and 4 (special measures) only with a recorded regulatory decision, applied last.
+with
+
+triggers as (
+
+    select * from {{ ref('int_triggers__sof_2016_17') }}
+
+),
+
+decisions as (
+
+    select * from {{ ref('stg_decisions__decisions') }}
+    where framework_version = 'sof_2016_17'
+
+),
+
+peer_groups as (
+
+    select org_code, peer_group from {{ ref('int_organisation__peer_grouped') }}
+
+),
+
+summarised as (
+
+    select
+        org_code,
+        period_start,
+        framework_version,
+        count(*) filter (where is_met)::integer as triggers_fired,
+        (array_agg(rule_id order by rule_id) filter (where is_met))[1] as first_rule_id,
+        string_agg(evidence_text, '; ' order by rule_id) filter (where is_met) as evidence
+    from triggers
+    group by 1, 2, 3
+
+),
+
+with_decision as (
+
+    select
+        summarised.*,
+        case when triggers_fired > 0 then 2 else 1 end as provisional_segment,
+        decision.decision_id,
+        decision.segment as decision_segment
+    from summarised
+    left join lateral (
+        select *
+        from decisions
+        where decisions.org_code = summarised.org_code
+            and summarised.period_start between decisions.effective_from
+                and coalesce(decisions.effective_to, 'infinity'::date)
+        order by decisions.decided_on desc, decisions.decision_id desc
+        limit 1
+    ) as decision on true
+
+),
+
+final as (
+
+    select
+        with_decision.org_code,
+        with_decision.period_start,
+        with_decision.framework_version,
+        peer_groups.peer_group,
+        triggers_fired,
+        provisional_segment,
+        coalesce(decision_segment, provisional_segment) as segment,
+        coalesce(decision_id, first_rule_id, 'sof_2016_17.single_oversight_framework.no_triggers') as rule_id,
+        decision_id,
+        case
+            when decision_id is not null
+                then 'recorded decision ' || decision_id || ' sets segment ' || decision_segment
+                    || ' (triggers gave ' || provisional_segment || ')'
+            when triggers_fired > 0 then triggers_fired || ' trigger(s) fired: ' || evidence
+            else 'no trigger fired: maximum autonomy'
+        end as rule_description,
+        true as is_indicative
+    from with_decision
+    left join peer_groups
+        on with_decision.org_code = peer_groups.org_code
+
+)
+
+select * from final
