@@ -4,7 +4,8 @@
 Runs whenever any raw Asset is updated (data-aware scheduling). dbt builds every model into
 schema `marts__build` and runs its tests; the GX marts suite validates that schema; only if both
 pass does one transaction swap it into `marts`, the schema BI tools read. Lineage docs are then
-generated for the published marts. Emits `warehouse://marts/published`.
+generated for the published marts and the published segments are snapshotted (segment history).
+Emits `warehouse://marts/published`.
 """
 
 from typing import Any
@@ -48,13 +49,20 @@ def build_and_publish_marts() -> None:
         return publish_marts()
 
     @task
+    def record_segment_history() -> dict[str, Any]:
+        """dbt snapshot of the published segments (fct_segment_history reads it)."""
+        from oversight.tasks import record_segment_history
+
+        return record_segment_history()
+
+    @task
     def lineage_docs() -> dict[str, Any]:
         """dbt docs generate for the published marts (static site)."""
         from oversight.tasks import generate_docs
 
         return generate_docs()
 
-    dbt_build() >> gate() >> publish() >> lineage_docs()
+    dbt_build() >> gate() >> publish() >> record_segment_history() >> lineage_docs()
 
 
 build_and_publish_marts()

@@ -80,6 +80,10 @@ select org_code, period_start, framework_version, average_score, average_score -
        average_score + 0.1 as likely_average_high, 1 as likely_rank_best, 3 as likely_rank_worst
 from marts__build.fct_segment;
 
+create table marts__build.fct_segment_history as
+select org_code, framework_version, period_start, segment, true as is_current
+from marts__build.fct_segment;
+
 create table marts__build.decisions (decision_id text, segment integer, decided_by text, source_document text);
 insert into marts__build.decisions values ('d1', 5, 'regional team', 'letter 2025-09-30');
 """
@@ -139,7 +143,7 @@ def test_valid_marts_pass_and_data_docs_are_built(marts, gate_settings) -> None:
         "marts.schema", "marts.dim_metric", "marts.dim_organisation", "marts.fct_metric_value",
         "marts.fct_metric_value__org_in_dim_organisation", "marts.fct_metric_score", "marts.fct_segment",
         "marts.fct_segment__explained", "marts.fct_league_table", "marts.fct_domain_score",
-        "marts.fct_segment_sensitivity", "marts.decisions",
+        "marts.fct_segment_sensitivity", "marts.decisions", "marts.fct_segment_history",
     }
     index = Path(report.data_docs_index)
     assert index == gate_settings.data_docs_site_dir / "index.html" and index.is_file()

@@ -44,6 +44,7 @@ def airflow_env(settings: Settings, extra: dict[str, str] | None = None) -> dict
             "LANDING_DIR": str(settings.landing_dir),
         }
     )
+    env.setdefault("PYTHONWARNINGS", "ignore")  # Airflow's optional-dependency warnings drown the output
     env.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{airflow_home / 'airflow.db'}")
     if extra:
         env.update(extra)

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 MART_CONTRACT = [
     "decisions", "dim_metric", "dim_organisation", "fct_domain_score", "fct_league_table", "fct_metric_score",
-    "fct_metric_value", "fct_segment", "fct_segment_explanation", "fct_segment_sensitivity",
+    "fct_metric_value", "fct_segment", "fct_segment_explanation", "fct_segment_history", "fct_segment_sensitivity",
 ]
 
 
@@ -169,6 +169,18 @@ def publish_marts(settings: Settings | None = None) -> dict[str, Any]:
     result = publish.publish(target, settings.bi_role, expected_tables=MART_CONTRACT)
     report = {"action": result.action, "tables": result.tables}
     reports.write_report("publish", report, settings)
+    return report
+
+
+def record_segment_history(settings: Settings | None = None) -> dict[str, Any]:
+    """Snapshot the just-published segments (dbt snapshot), the history behind fct_segment_history."""
+    from oversight import transform
+
+    settings = settings or get_settings()
+    target = warehouse.resolve(settings)
+    result = transform.snapshot(target, settings)
+    report = {"success": result.success, "counts": result.counts}
+    reports.write_report("snapshot", report, settings)
     return report
 
 

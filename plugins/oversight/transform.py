@@ -80,6 +80,14 @@ def build(target: Connection, settings: Settings | None = None) -> DbtResult:
     return result
 
 
+def snapshot(target: Connection, settings: Settings | None = None) -> DbtResult:
+    """dbt snapshot of the published segments (run right after each publish)."""
+    result = run_dbt(["snapshot", "--log-level", "warn"], target, settings)
+    if not result.success:
+        raise RuntimeError("dbt snapshot failed:\n" + "\n".join(result.failures))
+    return result
+
+
 def generate_docs(target: Connection, settings: Settings | None = None) -> str:
     """dbt docs for the published marts, as one static page under OVERSIGHT_HOME/site/lineage/."""
     settings = settings or get_settings()

@@ -27,6 +27,13 @@ versions as (
 
 ),
 
+data_version as (
+
+    -- when the newest file behind the marts was loaded: the same on a re-run with no new files
+    select max(loaded_at) as data_as_of from {{ ref('stg_warehouse__loads') }}
+
+),
+
 unioned as (
 
     select
@@ -67,10 +74,13 @@ final as (
         unioned.rule_description,
         unioned.decision_id,
         unioned.is_indicative,
-        unioned.period_start between versions.valid_from and versions.valid_to as is_applicable_version
+        unioned.period_start between versions.valid_from and versions.valid_to as is_applicable_version,
+        ---------- lineage
+        data_version.data_as_of
     from unioned
     inner join versions
         on unioned.framework_version = versions.framework_version
+    cross join data_version
 
 )
 

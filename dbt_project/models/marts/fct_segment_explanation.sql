@@ -29,7 +29,8 @@ final as (
             order by items.contributes desc, case items.item_type
                 when 'decision' then 1 when 'deficit_cap' then 2 when 'cut_point' then 3
                 when 'trigger' then 4 else 5 end,
-                items.item_id
+                items.item_id,
+                items.rule_id
         )::integer as item_order,
         ---------- the item
         items.item_type,

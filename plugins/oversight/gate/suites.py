@@ -88,7 +88,7 @@ def raw_tables() -> tuple[str, ...]:
 
 MARTS_TABLES = (
     "decisions", "dim_metric", "dim_organisation", "fct_domain_score", "fct_league_table", "fct_metric_score",
-    "fct_metric_value", "fct_segment", "fct_segment_explanation", "fct_segment_sensitivity",
+    "fct_metric_value", "fct_segment", "fct_segment_explanation", "fct_segment_history", "fct_segment_sensitivity",
 )
 
 # Columns that identify a raw row in failure examples (the file's row number within its load).
@@ -397,6 +397,20 @@ def marts_contracts() -> list[TableContract]:
                     column_A="likely_average_high", column_B="average_score", or_equal=True),
                 gxe.ExpectColumnPairValuesAToBeGreaterThanB(
                     column_A="likely_rank_worst", column_B="likely_rank_best", or_equal=True),
+            ],
+        ),
+        TableContract(
+            group="marts",
+            name="fct_segment_history",
+            table="fct_segment_history",
+            key_columns=("org_code", "framework_version", "period_start"),
+            notes="One current version per organisation, framework and period; segments 1..5.",
+            expectations=[
+                gxe.ExpectCompoundColumnsToBeUnique(
+                    column_list=["org_code", "framework_version", "period_start"],
+                    row_condition=Column("is_current") == True,  # noqa: E712 - a GX row condition
+                ),
+                gxe.ExpectColumnValuesToBeInSet(column="segment", value_set=[1, 2, 3, 4, 5]),
             ],
         ),
         TableContract(
