@@ -7,11 +7,13 @@ from __future__ import annotations
 import csv
 import shutil
 import subprocess
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
 
+from conftest import REPO_ROOT as REPO
 from conftest import SAMPLES
 from oversight import warehouse
 from oversight.cli import INGESTION_DAGS, MODEL_DAG, run_airflow
@@ -260,3 +262,107 @@ def test_a_failing_expectation_blocks_publication(
     assert pipeline.fingerprint() == before
     with warehouse.connect(pipeline.target) as conn:
         conn.execute("drop schema marts__build cascade")
+
+
+def test_changing_one_cut_point_in_the_seed_changes_the_affected_segments(
+    pipeline: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Raise the NOF 2025/26 segment 3 cut point from 2.36 to 2.60 in a copy of the dbt project:
+    trusts whose average lies in [2.36, 2.60) move from segment 3 to 2 (deficit cap aside), those at
+    2.60 or above stay in 3, and their explanation rows show the new cut point."""
+    from oversight import tasks
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(REPO / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
+    seed = project / "seeds" / "nof_segment_cut_points.csv"
+    old_row = next(line for line in seed.read_text().splitlines() if ".segment_3," in line)
+    assert ",3,2.36," in old_row
+    seed.write_text(seed.read_text().replace(old_row, old_row.replace(",3,2.36,", ",3,2.60,")))
+    for key, value in pipeline.env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("DBT_PROJECT_DIR", str(project))
+
+    before = dict(
+        ((org, period), (avg, seg))
+        for org, period, avg, seg in pipeline.query(
+            "select org_code, period_start, average_score, segment from marts.fct_segment "
+            "where framework_version = 'nof_2025_26' and not coalesce(is_in_deficit, false)"
+        )
+    )
+    tasks.build_marts()
+    tasks.gate_marts()
+    tasks.publish_marts()
+    after = {
+        (org, period): (avg, seg, rule)
+        for org, period, avg, seg, rule in pipeline.query(
+            "select org_code, period_start, average_score, segment, rule_id from marts.fct_segment "
+            "where framework_version = 'nof_2025_26' and not coalesce(is_in_deficit, false)"
+        )
+    }
+    moved = {k for k, (avg, seg) in before.items() if Decimal("2.36") <= avg < Decimal("2.60")}
+    stayed = {k for k, (avg, seg) in before.items() if Decimal("2.60") <= avg < Decimal("2.70")}
+    assert moved and stayed
+    assert all(before[k][1] == 3 and after[k][1] == 2 for k in moved)
+    assert all(after[k][1] == 3 and after[k][2] == "nof_2025_26.q3_league_tables.segment_3" for k in stayed)
+    org, period = sorted(stayed)[0]
+    cut = pipeline.query(
+        "select threshold, description from marts.fct_segment_explanation where org_code = %s "
+        "and period_start = %s and framework_version = 'nof_2025_26' and item_type = 'cut_point'",
+        (org, period),
+    )
+    assert cut[0][0] == Decimal("2.60") and "cut point 2.60" in cut[0][1]
+    # put the rules back for the tests that follow
+    monkeypatch.delenv("DBT_PROJECT_DIR")
+    tasks.build_marts()
+    tasks.gate_marts()
+    tasks.publish_marts()
+
+
+def test_a_recorded_decision_sets_segment_5_and_shows_in_the_explanation(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oversight import tasks
+
+    for key, value in pipeline.env().items():
+        monkeypatch.setenv(key, value)
+    org = pipeline.query(
+        "select org_code from marts.fct_segment where framework_version = 'nof_2025_26' "
+        "and period_start = '2024-11-01' order by org_code limit 1"
+    )[0][0]
+    with warehouse.connect(pipeline.target) as conn:
+        conn.execute(
+            "insert into raw.decisions (decision_id, org_code, framework_version, decision_type, segment, "
+            "effective_from, decided_by, decided_on, reason, source_document) values "
+            "('test-pip-1', %s, 'nof_2025_26', 'segment_5_pip', 5, '2024-11-01', 'regional oversight panel', "
+            "'2024-10-28', 'most challenged provider: intensive support', 'panel minutes 2024-10-28')",
+            (org,),
+        )
+    try:
+        tasks.build_marts()
+        tasks.gate_marts()
+        tasks.publish_marts()
+        rows = pipeline.query(
+            "select period_start, segment, rule_id from marts.fct_segment where org_code = %s "
+            "and framework_version = 'nof_2025_26' and period_start >= '2024-10-01' "
+            "order by period_start",
+            (org,),
+        )
+        assert rows[0][1] != 5 and rows[1] == (
+            date(2024, 11, 1),
+            5,
+            "test-pip-1",
+        )  # from its effective date on
+        items = pipeline.query(
+            "select item_type, description, source_file from marts.fct_segment_explanation "
+            "where org_code = %s and period_start = '2024-11-01' "
+            "and framework_version = 'nof_2025_26' and item_order = 1",
+            (org,),
+        )
+        assert items[0][0] == "decision" and "regional oversight panel" in items[0][1]
+        assert items[0][2] == "panel minutes 2024-10-28"
+    finally:
+        with warehouse.connect(pipeline.target) as conn:
+            conn.execute("delete from raw.decisions where decision_id = 'test-pip-1'")
+        tasks.build_marts()
+        tasks.gate_marts()
+        tasks.publish_marts()

@@ -1,10 +1,13 @@
 """All configuration in one place, read from the environment.
 
-WAREHOUSE_URL   PostgreSQL URL of the warehouse (default: the embedded pgserver, PostgreSQL 16)
-LANDING_DIR     one sub-folder per source: ae/, cqc/, ods/ ... (default: <repo>/sample_data)
-OVERSIGHT_HOME  state: embedded pgdata, Airflow home, quarantine, doc sites (default: <repo>/.local)
-BI_ROLE         read-only role for BI tools, may select from marts only (default: oversight_bi)
-WAREHOUSE_DB    database created in the embedded server (default: oversight)
+| variable        | meaning (default)                                                             |
+|-----------------|-------------------------------------------------------------------------------|
+| WAREHOUSE_URL   | PostgreSQL URL of the warehouse (the embedded pgserver, PostgreSQL 16)        |
+| LANDING_DIR     | one sub-folder per source: ae/, cqc/, ods/ ... (<repo>/sample_data)           |
+| OVERSIGHT_HOME  | embedded pgdata, Airflow home, quarantine, doc sites (<repo>/.local)          |
+| BI_ROLE         | read-only role for BI tools, may select from marts only (oversight_bi)        |
+| WAREHOUSE_DB    | database created in the embedded server (oversight)                           |
+| DBT_PROJECT_DIR | the dbt project, e.g. a copy with edited rule seeds (<repo>/dbt_project)      |
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class Settings:
     home: Path
     bi_role: str
     embedded_db: str
+    dbt_project_dir: Path = DBT_PROJECT_DIR
 
     @property
     def pgdata_dir(self) -> Path:
@@ -70,4 +74,5 @@ def get_settings() -> Settings:
         home=home,
         bi_role=os.environ.get("BI_ROLE", "oversight_bi"),
         embedded_db=os.environ.get("WAREHOUSE_DB", "oversight"),
+        dbt_project_dir=Path(os.environ.get("DBT_PROJECT_DIR") or DBT_PROJECT_DIR).resolve(),
     )

@@ -16,8 +16,18 @@ from oversight.settings import BUILD_SCHEMA, RAW_SCHEMA, Settings, get_settings
 log = logging.getLogger(__name__)
 
 MART_CONTRACT = [
-    "decisions", "dim_metric", "dim_organisation", "fct_domain_score", "fct_league_table", "fct_metric_score",
-    "fct_metric_value", "fct_segment", "fct_segment_explanation", "fct_segment_history", "fct_segment_sensitivity",
+    "decisions",
+    "dim_metric",
+    "dim_organisation",
+    "fct_domain_score",
+    "fct_league_table",
+    "fct_metric_score",
+    "fct_metric_value",
+    "fct_segment",
+    "fct_segment_explanation",
+    "fct_segment_history",
+    "fct_segment_sensitivity",
+    "fct_system_segment",
 ]
 
 

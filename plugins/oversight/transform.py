@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from oversight.settings import BUILD_SCHEMA, DBT_PROJECT_DIR, PUBLISHED_SCHEMA, Settings, get_settings
+from oversight.settings import BUILD_SCHEMA, PUBLISHED_SCHEMA, Settings, get_settings
 
 if TYPE_CHECKING:
     from oversight.warehouse import Connection
@@ -43,9 +43,9 @@ def run_dbt(args: list[str], target: Connection, settings: Settings | None = Non
     full_args = [
         *args,
         "--project-dir",
-        str(DBT_PROJECT_DIR),
+        str(settings.dbt_project_dir),
         "--profiles-dir",
-        str(DBT_PROJECT_DIR),
+        str(settings.dbt_project_dir),
         "--target-path",
         str(settings.dbt_target_dir),
         "--log-path",

@@ -87,8 +87,18 @@ def raw_tables() -> tuple[str, ...]:
 
 
 MARTS_TABLES = (
-    "decisions", "dim_metric", "dim_organisation", "fct_domain_score", "fct_league_table", "fct_metric_score",
-    "fct_metric_value", "fct_segment", "fct_segment_explanation", "fct_segment_history", "fct_segment_sensitivity",
+    "decisions",
+    "dim_metric",
+    "dim_organisation",
+    "fct_domain_score",
+    "fct_league_table",
+    "fct_metric_score",
+    "fct_metric_value",
+    "fct_segment",
+    "fct_segment_explanation",
+    "fct_segment_history",
+    "fct_segment_sensitivity",
+    "fct_system_segment",
 )
 
 # Columns that identify a raw row in failure examples (the file's row number within its load).
@@ -365,8 +375,9 @@ def marts_contracts() -> list[TableContract]:
             notes="League ranks are competition ranks (ties share the lowest rank, the next rank skips).",
             expectations=[
                 gxe.ExpectColumnPairValuesToBeEqual(
-                    column_A="league_rank", column_B="competition_rank",
-                    description="league ranks follow competition ranking on adjusted segment then average score",
+                    column_A="league_rank",
+                    column_B="competition_rank",
+                    description="league ranks are competition ranks on adjusted segment then average score",
                 ),
                 gxe.ExpectColumnValuesToNotBeNull(column="league_rank"),
             ],
@@ -381,7 +392,8 @@ def marts_contracts() -> list[TableContract]:
                 gxe.ExpectColumnValuesToBeBetween(column="domain_score", min_value=1, max_value=4),
                 gxe.ExpectColumnValuesToBeInSet(column="domain_quartile", value_set=[1, 2, 3, 4]),
                 gxe.ExpectCompoundColumnsToBeUnique(
-                    column_list=["org_code", "period_start", "framework_version", "domain"]),
+                    column_list=["org_code", "period_start", "framework_version", "domain"]
+                ),
             ],
         ),
         TableContract(
@@ -392,11 +404,14 @@ def marts_contracts() -> list[TableContract]:
             notes="The likely range contains the average score; best rank <= worst rank.",
             expectations=[
                 gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="average_score", column_B="likely_average_low", or_equal=True),
+                    column_A="average_score", column_B="likely_average_low", or_equal=True
+                ),
                 gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="likely_average_high", column_B="average_score", or_equal=True),
+                    column_A="likely_average_high", column_B="average_score", or_equal=True
+                ),
                 gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="likely_rank_worst", column_B="likely_rank_best", or_equal=True),
+                    column_A="likely_rank_worst", column_B="likely_rank_best", or_equal=True
+                ),
             ],
         ),
         TableContract(
@@ -411,6 +426,20 @@ def marts_contracts() -> list[TableContract]:
                     row_condition=Column("is_current") == True,  # noqa: E712 - a GX row condition
                 ),
                 gxe.ExpectColumnValuesToBeInSet(column="segment", value_set=[1, 2, 3, 4, 5]),
+            ],
+        ),
+        TableContract(
+            group="marts",
+            name="fct_system_segment",
+            table="fct_system_segment",
+            key_columns=("system_code", "period_start", "framework_version"),
+            notes="One segment (1..5) per system, period and framework, with the rule that set it.",
+            expectations=[
+                gxe.ExpectColumnValuesToBeInSet(column="segment", value_set=[1, 2, 3, 4, 5]),
+                gxe.ExpectCompoundColumnsToBeUnique(
+                    column_list=["system_code", "period_start", "framework_version"]
+                ),
+                gxe.ExpectColumnValuesToNotBeNull(column="rule_id"),
             ],
         ),
         TableContract(
