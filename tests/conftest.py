@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,18 +21,25 @@ SAMPLES = REPO_ROOT / "sample_data"
 
 
 @pytest.fixture(scope="session")
-def server_admin(tmp_path_factory: pytest.TempPathFactory):
-    """A Connection to the `postgres` database of the server the tests use."""
+def server_admin() -> Iterator:
+    """A Connection to the `postgres` database of the server the tests use.
+
+    Without WAREHOUSE_URL: an embedded pgserver in a private temporary OVERSIGHT_HOME (not under
+    pytest's basetemp, which a concurrent pytest session may prune), stopped and removed at the end.
+    """
     from oversight import warehouse
     from oversight.settings import get_settings
 
     url = os.environ.get("WAREHOUSE_URL")
     if url:
-        return warehouse.Connection.from_url(url).with_dbname("postgres")
-    home = tmp_path_factory.mktemp("oversight-home")
+        yield warehouse.Connection.from_url(url).with_dbname("postgres")
+        return
+    home = Path(tempfile.mkdtemp(prefix="oversight-test-"))
     os.environ["OVERSIGHT_HOME"] = str(home)
     settings = get_settings()
-    return warehouse.start_embedded(settings).with_dbname("postgres")
+    yield warehouse.start_embedded(settings).with_dbname("postgres")
+    warehouse.stop_embedded(settings)
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def _create_database(server_admin, prefix: str):  # noqa: ANN001, ANN202

@@ -7,6 +7,7 @@ Commands:
   summary              print the summary of the last run
   ping --url URL       exit 0 if a PostgreSQL server answers at URL
   warehouse-url        print the warehouse URL in use (starts the embedded server if needed)
+  stop                 stop the embedded warehouse server (it keeps running between runs otherwise)
 """
 
 from __future__ import annotations
@@ -138,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("bootstrap")
     sub.add_parser("summary")
     sub.add_parser("warehouse-url")
+    sub.add_parser("stop")
     ping_parser = sub.add_parser("ping")
     ping_parser.add_argument("--url", required=True)
     sub.add_parser("airflow", help="the Airflow CLI with this project's settings, e.g. `airflow dags list`")
@@ -157,6 +159,11 @@ def main(argv: list[str] | None = None) -> int:
         from oversight import warehouse
 
         print(warehouse.resolve(settings).url)
+        return 0
+    if args.command == "stop":
+        from oversight import warehouse
+
+        print("stopped" if warehouse.stop_embedded(settings) else "the embedded server was not running")
         return 0
     if args.command == "ping":
         return ping(args.url)

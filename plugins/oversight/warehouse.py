@@ -100,6 +100,21 @@ def start_embedded(settings: Settings) -> Connection:
     return admin.with_dbname(settings.embedded_db)
 
 
+def stop_embedded(settings: Settings) -> bool:
+    """Stop the embedded server if it runs (`python -m oversight.cli stop`); True if it was running."""
+    from pgserver._commands import pg_ctl
+    from pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(settings.pgdata_dir)
+    if info is None or not info.is_running():
+        return False
+    import pgserver
+
+    server = pgserver.get_server(settings.pgdata_dir, cleanup_mode=None)
+    pg_ctl(["-w", "stop"], pgdata=server.pgdata, user=server.system_user)
+    return True
+
+
 def _ensure_database(admin: Connection, dbname: str) -> None:
     import psycopg
     from psycopg import sql
