@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk import dag, task
+from airflow.sdk import Param, dag, task
 
 from oversight.assets import RAW_ASSETS
 from oversight.dag_defaults import DEFAULT_ARGS, START_DATE
@@ -22,16 +22,27 @@ def ingestion_dag(source: str, schedule: str, doc_md: str | None) -> Any:
         catchup=False,
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
+        params={
+            "period": Param(None, type=["null", "string"], description="load only this period (YYYY-MM)")
+        },
         tags=["ingest", source],
         doc_md=doc_md,
     )
     def ingest() -> None:
         @task
-        def load_new_files() -> list[dict[str, Any]]:
-            """Stream each new file of the landing folder into raw with COPY; quarantine bad ones."""
-            from oversight.tasks import load_source
+        def load_new_files(**context: Any) -> list[dict[str, Any]]:
+            """Stream each new file of the landing folder into raw with COPY; quarantine bad ones.
+            A backfill run (or a run with param `period`) loads just that period's file."""
+            from oversight.tasks import load_source, period_for_run
 
-            return load_source(source)
+            dag_run = context["dag_run"]
+            period = period_for_run(
+                source,
+                context.get("logical_date"),
+                str(getattr(dag_run, "run_type", "")).split(".")[-1].lower(),
+                (context.get("params") or {}).get("period"),
+            )
+            return load_source(source, period=period)
 
         @task(outlets=[RAW_ASSETS[source]], retries=0)
         def validate_new_rows(results: list[dict[str, Any]]) -> dict[str, Any]:

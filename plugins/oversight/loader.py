@@ -198,19 +198,58 @@ def _copy_rows(
 
 
 def ingest_source(
-    source: str, target: Connection | None = None, settings: Settings | None = None
+    source: str,
+    target: Connection | None = None,
+    settings: Settings | None = None,
+    period: date | None = None,
 ) -> list[LoadResult]:
-    """Load every new file of one source from the landing directory, oldest period first."""
+    """Load every new file of one source from the landing directory, oldest period first.
+
+    With `period` (a backfill run), only that period's files are considered, and a period with no
+    file, neither in the landing directory nor loaded before, is reported as `missing`.
+    """
     from oversight import warehouse
 
     settings = settings or get_settings()
     spec = get_source(source)
     target = target or warehouse.resolve(settings)
+    paths = spec.discover(settings.landing_dir)
+    if period is not None:
+        paths = [p for p in paths if spec.file_info(p).period == period]
     results = []
     with warehouse.connect(target) as conn:
-        for path in spec.discover(settings.landing_dir):
+        for path in paths:
             results.append(load_file(conn, spec, path, settings))
+        if period is not None and not paths:
+            results.append(_missing_period(conn, spec, period, settings))
     return results
+
+
+def _missing_period(
+    conn: psycopg.Connection, spec: SourceSpec, period: date, settings: Settings
+) -> LoadResult:
+    loaded = conn.execute(
+        f"select file_name from {RAW_SCHEMA}.load_manifest "
+        "where source = %s and period = %s and status = 'loaded' order by load_id desc limit 1",
+        (spec.name, period),
+    ).fetchone()
+    conn.commit()
+    if loaded:
+        return LoadResult(
+            spec.name,
+            loaded[0],
+            "duplicate",
+            period=period.isoformat(),
+            message=f"period {period:%Y-%m} already loaded from {loaded[0]}",
+        )
+    return LoadResult(
+        spec.name,
+        "",
+        "missing",
+        period=period.isoformat(),
+        message=f"no file for period {period:%Y-%m} in {settings.landing_dir / spec.name} "
+        f"and none loaded before (source {spec.name}, {spec.cadence})",
+    )
 
 
 def results_as_dicts(results: list[LoadResult]) -> list[dict]:

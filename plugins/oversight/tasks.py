@@ -7,6 +7,7 @@ the same in an Airflow worker, in `python -m oversight.cli` and in tests.
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
 from oversight import loader, reports, warehouse
@@ -31,12 +32,15 @@ MART_CONTRACT = [
 ]
 
 
-def load_source(source: str, settings: Settings | None = None) -> list[dict[str, Any]]:
-    """Load new files of one source; returns one dict per file (loaded, duplicate, quarantined)."""
+def load_source(
+    source: str, settings: Settings | None = None, period: date | None = None
+) -> list[dict[str, Any]]:
+    """Load new files of one source; one dict per file (loaded, duplicate, quarantined, missing).
+    With `period` (backfill), only that period's file, and its absence is reported as missing."""
     settings = settings or get_settings()
     target = warehouse.resolve(settings)
     warehouse.bootstrap(target, settings.bi_role)
-    results = loader.results_as_dicts(loader.ingest_source(source, target, settings))
+    results = loader.results_as_dicts(loader.ingest_source(source, target, settings, period=period))
     reports.write_report(f"ingest_{source}", {"source": source, "files": results}, settings)
     for r in results:
         log.info(

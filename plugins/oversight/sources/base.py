@@ -89,6 +89,11 @@ class SourceSpec:
     layouts: tuple[Layout, ...]
     file_pattern: re.Pattern[str]
     header_search_rows: int = 1
+    # Backfill: a run for logical date D expects the file of period expected_period(D): the period
+    # published around D, `publication_lag_months` earlier, truncated to `period_grain`
+    # (month | quarter | year). None: the source has no periodic files (CQC snapshots).
+    period_grain: str | None = "month"
+    publication_lag_months: int | None = 1
 
     # The raw table's contract, checked by the Great Expectations raw gate on every new load
     # (oversight.gate.suites builds a suite from these for each source):
@@ -131,6 +136,19 @@ class SourceSpec:
     def rows(self, path: Path, info: FileInfo) -> Iterator[tuple[int, str, dict[str, str]]]:
         """Yield (row_number, layout name, {raw column: text}) for each data row, checking its rules."""
         raise NotImplementedError
+
+    def expected_period(self, logical_date: date) -> date | None:
+        """The period whose file a scheduled or backfill run on `logical_date` should load."""
+        if self.period_grain is None or self.publication_lag_months is None:
+            return None
+        months = logical_date.year * 12 + logical_date.month - 1 - self.publication_lag_months
+        year, month = divmod(months, 12)
+        month += 1
+        if self.period_grain == "quarter":
+            month = 3 * ((month - 1) // 3) + 1
+        elif self.period_grain == "year":
+            month = 1
+        return date(year, month, 1)
 
     # ---- header matching -----------------------------------------------------------------------
     def match_header(self, path: Path, row_number: int, cells: list[str]) -> HeaderMatch | None:
