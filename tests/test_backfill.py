@@ -41,7 +41,9 @@ def test_backfill_loads_each_period_once_in_order_and_reports_the_missing_one(
             ("Monthly-AE-November-2024-revised.csv", "2024-11-01", "loaded"),
         ]
         # the marts were built from the backfilled months
-        months = conn.execute("select distinct period_start from marts.fct_metric_value order by 1").fetchall()
+        months = conn.execute(
+            "select distinct period_start from marts.fct_metric_value order by 1"
+        ).fetchall()
         assert [str(m) for (m,) in months] == ["2024-10-01", "2024-11-01"]
     # running the same backfill again loads nothing twice
     assert cli.backfill(settings, "ae", "2024-10", "2024-11") == 0
