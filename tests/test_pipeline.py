@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO_ROOT as REPO
 from conftest import SAMPLES
 from oversight import warehouse
-from oversight.cli import INGESTION_DAGS, MODEL_DAG, run_airflow
+from oversight.cli import MODEL_DAG, ingestion_dags, run_airflow
 from oversight.settings import get_settings
 
 pytestmark = pytest.mark.airflow
@@ -57,7 +57,7 @@ class Pipeline:
         )
 
     def run_all(self) -> dict[str, int]:
-        return {dag_id: self.dag(dag_id).returncode for dag_id in [*INGESTION_DAGS, MODEL_DAG]}
+        return {dag_id: self.dag(dag_id).returncode for dag_id in [*ingestion_dags(), MODEL_DAG]}
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with warehouse.connect(self.target) as conn:

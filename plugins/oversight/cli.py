@@ -23,7 +23,14 @@ from pathlib import Path
 
 from oversight.settings import REPO_ROOT, Settings, get_settings
 
-INGESTION_DAGS = ["ingest_ods", "ingest_cqc", "ingest_ae"]
+FIRST_SOURCES = ("ods", "cqc")  # the organisation reference and ratings first; then the rest alphabetically
+
+
+def ingestion_dags() -> list[str]:
+    from oversight.sources import SOURCES
+
+    ordered = [*[s for s in FIRST_SOURCES if s in SOURCES], *sorted(set(SOURCES) - set(FIRST_SOURCES))]
+    return [f"ingest_{name}" for name in ordered]
 MODEL_DAG = "build_and_publish_marts"
 
 
@@ -93,7 +100,7 @@ def run_all(settings: Settings) -> int:
     url = bootstrap(settings)
     extra = {} if settings.warehouse_url else {"WAREHOUSE_URL": url}
     failed: list[str] = []
-    for dag_id in [*INGESTION_DAGS, MODEL_DAG]:
+    for dag_id in [*ingestion_dags(), MODEL_DAG]:
         print(f"==> airflow dags test {dag_id}", flush=True)
         step = time.monotonic()
         result = run_airflow(["dags", "test", dag_id], settings, extra_env=extra, check=False)

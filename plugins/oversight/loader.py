@@ -247,7 +247,8 @@ def _missing_period(
         "",
         "missing",
         period=period.isoformat(),
-        message=f"no file for period {period:%Y-%m} in {settings.landing_dir / spec.name} "
+        message=f"no file for period {period:%Y-%m} in "
+        f"{settings.landing_dir / getattr(spec, 'landing_folder', spec.name)} "
         f"and none loaded before (source {spec.name}, {spec.cadence})",
     )
 

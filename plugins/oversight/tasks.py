@@ -28,7 +28,7 @@ MART_CONTRACT = [
     "fct_segment_explanation",
     "fct_segment_history",
     "fct_segment_sensitivity",
-    "fct_system_segment",
+    "fct_published_reconciliation", "fct_system_segment",
 ]
 
 
@@ -117,7 +117,7 @@ def _withdraw_loads(
             (f"raw gate failed: {reason}"[:4000], load_ids),
         )
     for _load_id, file_name in files:
-        path = settings.landing_dir / source / file_name
+        path = settings.landing_dir / getattr(spec, "landing_folder", spec.name) / file_name
         if path.exists():
             loader.quarantine_file(settings, spec, path, BadInputError(file_name, "raw_gate", reason[:2000]))
 

@@ -8,6 +8,18 @@ ae as (
 
 ),
 
+dm01 as (
+
+    select * from {{ ref('int_dm01__metric_values') }}
+
+),
+
+mhsds as (
+
+    select * from {{ ref('int_mhsds__metric_values') }}
+
+),
+
 trusts as (
 
     select org_code from {{ ref('int_organisation__peer_grouped') }}
@@ -17,6 +29,10 @@ trusts as (
 unioned as (
 
     select * from ae
+    union all
+    select * from dm01
+    union all
+    select * from mhsds
 
 ),
 

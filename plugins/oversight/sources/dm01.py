@@ -69,6 +69,15 @@ def is_total_row(record: dict[str, str]) -> bool:
     return record.get("provider_code", "").strip().upper() in _TOTAL_CODES
 
 
+def is_note_row(record: dict[str, str]) -> bool:
+    """A blank row, or a footnote under the table: no numbers, no provider name, and no code
+    (or free text with spaces where the code would be)."""
+    if any(record.get(c, "").strip() for c in (*NUMERIC_COLUMNS, "provider_name")):
+        return False
+    code = record.get("provider_code", "").strip()
+    return not code or " " in code
+
+
 def cell_text(value: object) -> str:
     """A spreadsheet cell as the text a person reads: 123.0 -> '123', None -> ''."""
     if value is None:
@@ -104,7 +113,16 @@ def read_xlsx(path: Path, sheet: str) -> Iterator[tuple[int, list[str]]]:
             )
         worksheet = workbook[sheet]
         worksheet.reset_dimensions()  # do not trust the <dimension> record of the writing program
-        for row_number, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1):
+        rows = enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1)
+        while True:
+            try:
+                row_number, values = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # zlib / XML errors in a truncated or damaged sheet part
+                raise BadInputError(
+                    path.name, "workbook_is_readable", f"sheet {sheet!r} is damaged ({exc})"
+                ) from None
             cells = [cell_text(v) for v in values]
             while cells and not cells[-1].strip():
                 cells.pop()
@@ -121,6 +139,8 @@ class Dm01Provider(SourceSpec):
     layouts = (DM01_PROVIDER,)
     file_pattern = _FILE_NAME
     header_search_rows = 30
+    period_grain = "month"
+    publication_lag_months = 1  # month M is published on the second Thursday of month M+1
 
     raw_not_null = ("provider_code", "total_waiting_list", "waiting_6wk_plus", "waiting_13wk_plus")
     raw_regex = {  # noqa: RUF012
@@ -150,8 +170,8 @@ class Dm01Provider(SourceSpec):
         seen: dict[str, int] = {}
         for row_number, cells in lines:
             record = record_from_cells(path, row_number, cells, header)
-            if not any(record.get(c, "").strip() for c in (*NUMERIC_COLUMNS, "provider_code")):
-                continue  # blank row or a footnote under the table
+            if is_note_row(record):
+                continue
             self._check(path, row_number, record, seen)
             yield row_number, header.layout.name, {c: record.get(c, "") for c in self.raw_columns}
 
@@ -221,7 +241,10 @@ class Dm01Provider(SourceSpec):
             return
         if code in seen:
             raise BadInputError(
-                path.name, "one_row_per_provider", f"Provider Code {code} already on row {seen[code]}", row=row_number
+                path.name,
+                "one_row_per_provider",
+                f"Provider Code {code} already on row {seen[code]}",
+                row=row_number,
             )
         seen[code] = row_number
 

@@ -85,8 +85,16 @@ class MhsdsMonthly(SourceSpec):
     cadence = "monthly (second Thursday)"
     layouts = (MHSDS_MAIN,)
     file_pattern = _FILE_NAME
+    period_grain = "month"
+    publication_lag_months = 3  # "Performance <month M>" comes out around month M+3 (RECALL)
 
-    raw_not_null = ("reporting_period_start", "reporting_period_end", "breakdown", "primary_level", "measure_id")
+    raw_not_null = (
+        "reporting_period_start",
+        "reporting_period_end",
+        "breakdown",
+        "primary_level",
+        "measure_id",
+    )
     raw_regex = {  # noqa: RUF012
         "measure_value": r"^(\*|[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?)$",
         "status": r"^\s*(Performance|Provisional|Final)\s*$",
@@ -97,7 +105,9 @@ class MhsdsMonthly(SourceSpec):
         match = _FILE_NAME.match(path.name)
         if not match or match["month"].lower() not in MONTHS:
             raise BadInputError(
-                path.name, "file_name_matches_publisher", "expected MHSDS Data_<Mon><Perf|Prf|Final>_<YYYY>.csv"
+                path.name,
+                "file_name_matches_publisher",
+                "expected MHSDS Data_<Mon><Perf|Prf|Final>_<YYYY>.csv",
             )
         number = MONTHS[match["month"].lower()]
         revision = _STAGE_REVISION[match["stage"].lower()] + max(int(match["version"] or 1) - 1, 0)
@@ -117,7 +127,10 @@ class MhsdsMonthly(SourceSpec):
             record = record_from_cells(path, row_number, cells, header)
             if len(record) < len(header.positions):
                 raise BadInputError(
-                    path.name, "row_is_complete", f"{len(record)} of {len(header.positions)} columns", row=row_number
+                    path.name,
+                    "row_is_complete",
+                    f"{len(record)} of {len(header.positions)} columns",
+                    row=row_number,
                 )
             self._check(path, row_number, record, info.period, month_end, seen)
             yield row_number, header.layout.name, record
@@ -136,7 +149,10 @@ class MhsdsMonthly(SourceSpec):
         if start is None or end is None:
             bad = record["reporting_period_start"] if start is None else record["reporting_period_end"]
             raise BadInputError(
-                path.name, "reporting_period_is_a_date", f"{bad!r} is not yyyy-mm-dd or dd/mm/yyyy", row=row_number
+                path.name,
+                "reporting_period_is_a_date",
+                f"{bad!r} is not yyyy-mm-dd or dd/mm/yyyy",
+                row=row_number,
             )
         if start > end:
             raise BadInputError(
@@ -146,13 +162,16 @@ class MhsdsMonthly(SourceSpec):
             raise BadInputError(
                 path.name,
                 "reporting_period_matches_file_name",
-                f"REPORTING_PERIOD_END {end} is not the last day of {month_start:%B %Y} named in the file name",
+                f"REPORTING_PERIOD_END {end} is not the last day of {month_start:%B %Y}, the file's month",
                 row=row_number,
             )
         status = record["status"].strip()
         if status not in STATUSES:
             raise BadInputError(
-                path.name, "status_is_known", f"STATUS {status!r} is not one of {list(STATUSES)}", row=row_number
+                path.name,
+                "status_is_known",
+                f"STATUS {status!r} is not one of {list(STATUSES)}",
+                row=row_number,
             )
         value = record["measure_value"].strip()
         if value != SUPPRESSED:
@@ -174,14 +193,17 @@ class MhsdsMonthly(SourceSpec):
         code = record["primary_level"].strip()
         if not _ODS_CODE.match(code):
             raise BadInputError(
-                path.name, "provider_code_is_ods_code", f"PRIMARY_LEVEL {code!r} on a Provider row", row=row_number
+                path.name,
+                "provider_code_is_ods_code",
+                f"PRIMARY_LEVEL {code!r} on a Provider row",
+                row=row_number,
             )
         key = (code, record["secondary_level"].strip(), record["measure_id"].strip(), str(start), str(end))
         if key in seen:
             raise BadInputError(
                 path.name,
                 "one_row_per_provider_and_measure",
-                f"{code} {key[2]} ({key[1] or 'no secondary level'}) {start}..{end} already on row {seen[key]}",
+                f"{code} {key[2]} ({key[1] or 'no secondary'}) {start}/{end} already on row {seen[key]}",
                 row=row_number,
             )
         seen[key] = row_number
