@@ -88,7 +88,9 @@ def fresh_db(server_admin) -> Iterator:  # noqa: ANN001
 @pytest.fixture
 def landing(tmp_path: Path) -> Path:
     """An empty landing directory with the source folders, for tests that drop files in one by one."""
-    for source in ("ae", "cqc", "ods"):
+    from oversight.sources import SOURCES
+
+    for source in {getattr(spec, "landing_folder", name) for name, spec in SOURCES.items()}:
         (tmp_path / "landing" / source).mkdir(parents=True)
     return tmp_path / "landing"
 

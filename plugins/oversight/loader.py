@@ -161,6 +161,10 @@ def load_file(
             period=period.isoformat() if period else None,
             message=str(error),
         )
+    # fresh statistics, so that the models' joins on a just-loaded table are planned well
+    conn.execute(f"analyze {RAW_SCHEMA}.{spec.raw_table}")
+    conn.execute(f"analyze {RAW_SCHEMA}.load_manifest")
+    conn.commit()
     log.info("loaded %s: %d rows as load %d (vintage %d)", path.name, rows, load_id, vintage)
     return LoadResult(
         spec.name, path.name, "loaded", rows, load_id, period.isoformat() if period else None, vintage

@@ -20,6 +20,18 @@ mhsds as (
 
 ),
 
+cancer as (
+
+    select * from {{ ref('int_cancer__metric_values') }}
+
+),
+
+staff_survey as (
+
+    select * from {{ ref('int_staff_survey__metric_values') }}
+
+),
+
 trusts as (
 
     select org_code from {{ ref('int_organisation__peer_grouped') }}
@@ -33,6 +45,10 @@ unioned as (
     select * from dm01
     union all
     select * from mhsds
+    union all
+    select * from cancer
+    union all
+    select * from staff_survey
 
 ),
 

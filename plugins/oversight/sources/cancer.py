@@ -1,0 +1,488 @@
+"""Cancer Waiting Times (CWT): NHS England's monthly provider workbook (.xlsx).
+
+File names: ``<MONTH>-<YYYY>-CWT-CRS-PROVIDER-WORKBOOK[-PROVISIONAL|-FINAL|-REVISED][-V<n>].xlsx``,
+e.g. ``APRIL-2025-CWT-CRS-PROVIDER-WORKBOOK-PROVISIONAL.xlsx``. Monthly figures are first issued as
+provisional and later finalised: the revision level is 0 for PROVISIONAL, 1 for FINAL or REVISED
+(or no label), 2 for FINAL-REVISED, times ten, plus n - 1 for a ``-V<n>`` re-issue; the highest
+revision of a month is the one models read (stg_warehouse__loads), earlier vintages stay in raw.
+
+Layout generation ``cwt_2023_10`` (the standards consolidated in October 2023 into 28-day Faster
+Diagnosis, 31-day and 62-day): a ``Frontpage`` sheet, then one sheet per standard and breakdown,
+e.g. ``28-DAY FDS (ALL ROUTES)``, ``31-DAY (ALL CANCER)``, ``62-DAY (BY CANCER)``. Every sheet has
+a title block (title, month as ``Apr-25``, basis, definitions), then the header row around row 9
+(``ODS CODE (1)``, ``ACCOUNTABLE PROVIDER`` ...; a blank-named spacer column separates the headline
+counts from the day bands). Sheets of 31- and 62-day standards repeat the header under each part
+(``PART A: ALL STAGES``, ``PART B: FIRST TREATMENTS`` ...). Each part ends with the national row
+``ALL ENGLISH PROVIDERS`` (no ODS code), loaded to raw and dropped in staging. Counts of shared
+62-day pathways are split between providers, hence halves such as 160.5.
+
+Rules: the three headline sheets are present; each sheet's header is a known layout (compared
+column by column, so the 31-day sheets' two ``WITHIN 31 DAYS`` columns stay apart), a drift names
+the missing and unexpected columns; the month in each title block matches the file name and is not
+in the future; counts are non-negative numbers (fractions allowed); within and after the standard
+are not above the total and add up to it; a provider row has an ODS code; one row per provider and
+breakdown within a part. Pre-October-2023 workbooks (2-week wait sheets) are not this layout and
+are quarantined naming the missing sheets.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from oversight.errors import BadInputError
+from oversight.sources.base import (
+    MONTHS,
+    FileInfo,
+    HeaderMatch,
+    Layout,
+    SourceSpec,
+    check_not_future,
+    normalise_header,
+    parse_count,
+)
+
+log = logging.getLogger(__name__)
+
+GENERATION = "cwt_2023_10"
+HEADER_SEARCH_ROWS = 30
+NATIONAL_ROW_NAME = "ALL ENGLISH PROVIDERS"
+TOLERANCE = 1e-6
+
+_ID = (("ODS CODE (1)", "org_code"), ("ACCOUNTABLE PROVIDER", "org_name"))
+_FDS_COUNTS = (
+    ("TOTAL", "total"),
+    ("WITHIN 28 DAYS", "within_standard"),
+    ("AFTER 28 DAYS", "after_standard"),
+    ("TOLD WITHIN 28 DAYS", "performance"),
+    ("WITHIN 14 DAYS", "within_14_days"),
+    ("IN 15 TO 28 DAYS", "days_15_to_28"),
+    ("IN 29 TO 42 DAYS", "days_29_to_42"),
+    ("IN 43 TO 62 DAYS", "days_43_to_62"),
+    ("AFTER 62 DAYS", "after_62_days"),
+)
+_D31_COUNTS = (
+    ("TOTAL", "total"),
+    ("WITHIN 31 DAYS", "within_standard"),
+    ("AFTER 31 DAYS", "after_standard"),
+    ("TREATED WITHIN 31 DAYS", "performance"),
+    ("WITHIN 31 DAYS", "within_31_days"),  # the day band repeats the headline's name (spelt with a space)
+    ("IN 32 TO 38 DAYS", "days_32_to_38"),
+    ("IN 39 TO 48 DAYS", "days_39_to_48"),
+    ("IN 49 TO 62 DAYS", "days_49_to_62"),
+    ("AFTER 62 DAYS", "after_62_days"),
+)
+_D62_COUNTS = (
+    ("TOTAL", "total"),
+    ("WITHIN 62 DAYS", "within_standard"),
+    ("AFTER 62 DAYS", "after_standard"),
+    ("TREATED WITHIN 62 DAYS", "performance"),
+    ("WITHIN 31 DAYS", "within_31_days"),
+    ("IN 32 TO 38 DAYS", "days_32_to_38"),
+    ("IN 39 TO 48 DAYS", "days_39_to_48"),
+    ("IN 49 TO 62 DAYS", "days_49_to_62"),
+    ("IN 63 TO 76 DAYS", "days_63_to_76"),
+    ("IN 77 TO 90 DAYS", "days_77_to_90"),
+    ("IN 91 TO 104 DAYS", "days_91_to_104"),
+    ("AFTER 104 DAYS", "after_104_days"),
+)
+_FIRST_SEEN_COUNTS = (
+    ("TOTAL", "total"),
+    ("WITHIN 14 DAYS", "within_14_days"),
+    ("IN 15 TO 16 DAYS", "days_15_to_16"),
+    ("IN 17 TO 21 DAYS", "days_17_to_21"),
+    ("IN 22 TO 28 DAYS", "days_22_to_28"),
+    ("AFTER 28 DAYS", "after_28_days"),
+)
+_ROUTE = ("REFERRAL ROUTE", "referral_route")
+_STAGE = ("TREATMENT STAGE", "treatment_stage")
+
+
+def _layout(name: str, *columns: tuple[str, str]) -> Layout:
+    return Layout(name=f"{GENERATION}_{name}", columns=(*_ID, *columns))
+
+
+@dataclass(frozen=True)
+class SheetContract:
+    """One sheet of the workbook: the standard it reports, its layout, and whether it is required."""
+
+    sheet: str
+    standard: str
+    layout: Layout
+    required: bool = False
+
+
+SHEETS: tuple[SheetContract, ...] = (
+    SheetContract(
+        "28-DAY FDS (ALL ROUTES)", "fds_28d", _layout("fds_all_routes", _ROUTE, *_FDS_COUNTS), required=True
+    ),
+    SheetContract(
+        "28-DAY FDS (BY ROUTE)",
+        "fds_28d",
+        _layout(
+            "fds_by_route",
+            _ROUTE,
+            ("SUSPECTED CANCER OR BREAST SYMPTOMATIC (2)", "suspected_cancer"),
+            *_FDS_COUNTS,
+        ),
+    ),
+    SheetContract(
+        "31-DAY (ALL CANCER)",
+        "31d",
+        _layout("31d_all_cancer", _STAGE, ("CANCER TYPE", "cancer_type"), *_D31_COUNTS),
+        required=True,
+    ),
+    SheetContract(
+        "31-DAY (BY CANCER)",
+        "31d",
+        _layout("31d_by_cancer", _STAGE, ("CANCER TYPE (3)", "cancer_type"), *_D31_COUNTS),
+    ),
+    SheetContract(
+        "31-DAY (BY TREATMENT MODALITY)",
+        "31d",
+        _layout("31d_by_modality", _STAGE, ("TREATMENT MODALITY (4)", "treatment_modality"), *_D31_COUNTS),
+    ),
+    SheetContract(
+        "62-DAY (ALL CANCER)",
+        "62d",
+        _layout("62d_all_cancer", _ROUTE, ("CANCER TYPE", "cancer_type"), *_D62_COUNTS),
+        required=True,
+    ),
+    SheetContract(
+        "62-DAY (BY CANCER)",
+        "62d",
+        _layout("62d_by_cancer", _ROUTE, ("CANCER TYPE (3)", "cancer_type"), *_D62_COUNTS),
+    ),
+    SheetContract(
+        "62-DAY (BY TREATMENT MODALITY)",
+        "62d",
+        _layout("62d_by_modality", _ROUTE, ("TREATMENT MODALITY (4)", "treatment_modality"), *_D62_COUNTS),
+    ),
+    SheetContract(
+        "USC referral to FOA",
+        "usc_first_seen",
+        _layout("usc_first_seen", ("SUSPECTED TYPE OF CANCER", "suspected_cancer"), *_FIRST_SEEN_COUNTS),
+    ),
+    SheetContract(
+        "UBS referral to FHA",
+        "ubs_first_seen",
+        _layout("ubs_first_seen", ("REFERRAL REASON", "referral_reason"), *_FIRST_SEEN_COUNTS),
+    ),
+)
+SHEETS_BY_NAME = {normalise_header(s.sheet): s for s in SHEETS}
+IGNORED_SHEETS = {"frontpage"}
+BREAKDOWN_COLUMNS = (
+    "referral_route",
+    "treatment_stage",
+    "cancer_type",
+    "treatment_modality",
+    "suspected_cancer",
+    "referral_reason",
+)
+TEXT_COLUMNS = ("org_code", "org_name", *BREAKDOWN_COLUMNS, "performance")
+COUNT_PATTERN = r"^[0-9]+(\.[0-9]+)?$"
+
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+_FILE_NAME = re.compile(
+    rf"^(?P<month>{_MONTH_NAMES})-(?P<year>\d{{4}})-CWT-CRS-PROVIDER-WORKBOOK"
+    r"(?P<labels>(?:-(?:PROVISIONAL|FINAL|REVISED))*)(?:-V(?P<version>\d+))?\.xlsx$",
+    re.I,
+)
+_TITLE_MONTH = re.compile(r"^(?P<month>[A-Za-z]{3,9})[-\s](?P<year>\d{2}|\d{4})$")
+_TITLE_DATE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})-\d{2}")
+_ODS_CODE = re.compile(r"^[A-Z0-9]{3,6}$")
+
+
+def revision_from_labels(labels: str, version: str | None) -> int:
+    """PROVISIONAL -> tier 0, FINAL / REVISED / no label -> 1, FINAL-REVISED -> 2; x10 + (V<n> - 1)."""
+    tokens = {t.upper() for t in labels.split("-") if t}
+    if "PROVISIONAL" in tokens:
+        tier = 0
+    elif {"FINAL", "REVISED"} <= tokens:
+        tier = 2
+    else:
+        tier = 1
+    return tier * 10 + max(int(version or 1) - 1, 0)
+
+
+def parse_title_period(text: str) -> date | None:
+    """The month of a title block cell: ``Apr-25``, ``April 2025`` or a date cell (``2025-04-01``)."""
+    text = text.strip()
+    match = _TITLE_MONTH.match(text)
+    if match and match["month"].lower() in MONTHS:
+        year = int(match["year"])
+        return date(year + 2000 if year < 100 else year, MONTHS[match["month"].lower()], 1)
+    match = _TITLE_DATE.match(text)
+    if match and 1 <= int(match["month"]) <= 12:
+        return date(int(match["year"]), int(match["month"]), 1)
+    return None
+
+
+def part_label(cells: list[str]) -> str | None:
+    """``PART B: FIRST TREATMENTS`` when the row is a part label, else None."""
+    text = " ".join(c.strip() for c in cells if c.strip())
+    return text if re.match(r"^PART [A-Z]\b", text, re.I) else None
+
+
+def is_header_row(cells: list[str]) -> bool:
+    return any(normalise_header(c).startswith("ods code") for c in cells)
+
+
+def match_sheet_header(path: Path, contract: SheetContract, row_number: int, cells: list[str]) -> HeaderMatch:
+    """Compare the header column by column with the sheet's layout; a drift names what differs."""
+    found = [(i, normalise_header(c)) for i, c in enumerate(cells) if normalise_header(c)]
+    expected = [normalise_header(h) for h, _ in contract.layout.columns]
+    if [h for _, h in found] == expected:
+        positions = {i: column for (i, _), (_, column) in zip(found, contract.layout.columns, strict=True)}
+        return HeaderMatch(contract.layout, row_number, positions)
+    have, want = Counter(h for _, h in found), Counter(expected)
+    missing, unexpected = sorted((want - have).elements()), sorted((have - want).elements())
+    order = "" if missing or unexpected else "; the columns are in another order"
+    raise BadInputError(
+        path.name,
+        "header_matches_a_known_layout",
+        f"sheet {contract.sheet!r}: layout {contract.layout.name!r}; missing columns: {missing or 'none'}; "
+        f"unexpected columns: {unexpected or 'none'}{order}",
+        row=row_number,
+    )
+
+
+class CancerWaitingTimes(SourceSpec):
+    name = "cancer"
+    raw_table = "cancer_provider_monthly"
+    description = (
+        "Cancer Waiting Times provider workbook (NHS England), one sheet per standard and breakdown."
+    )
+    cadence = "monthly (provisional, around the second Thursday; finalised later)"
+    layouts = tuple(s.layout for s in SHEETS)
+    file_pattern = _FILE_NAME
+    header_search_rows = HEADER_SEARCH_ROWS
+
+    raw_not_null = ("sheet", "org_name", "total")
+    raw_regex = {  # noqa: RUF012
+        "org_code": _ODS_CODE.pattern,
+        "total": COUNT_PATTERN,
+        "within_standard": COUNT_PATTERN,
+        "after_standard": COUNT_PATTERN,
+        "performance": r"^[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?$",
+    }
+    raw_value_sets = {"sheet": tuple(s.sheet for s in SHEETS)}  # noqa: RUF012
+    raw_unique_per_load = ("sheet", "_row_number")
+
+    @property
+    def raw_columns(self) -> list[str]:
+        return ["sheet", "part", *super().raw_columns]
+
+    def file_info(self, path: Path) -> FileInfo:
+        match = _FILE_NAME.match(path.name)
+        if not match:
+            raise BadInputError(
+                path.name,
+                "file_name_matches_publisher",
+                "expected <MONTH>-<YYYY>-CWT-CRS-PROVIDER-WORKBOOK[-PROVISIONAL|-FINAL].xlsx",
+            )
+        period = date(int(match["year"]), MONTHS[match["month"].lower()], 1)
+        return FileInfo(period=period, revision=revision_from_labels(match["labels"], match["version"]))
+
+    def rows(self, path: Path, info: FileInfo) -> Iterator[tuple[int, str, dict[str, str]]]:
+        from oversight.readers_xlsx import XlsxWorkbook
+
+        assert info.period is not None
+        check_not_future(path, info.period)
+        with XlsxWorkbook(path) as workbook:
+            present = {normalise_header(s): s for s in workbook.sheetnames}
+            missing = [s.sheet for s in SHEETS if s.required and normalise_header(s.sheet) not in present]
+            if missing:
+                raise BadInputError(
+                    path.name,
+                    "workbook_has_standard_sheets",
+                    f"missing sheets: {missing} (found {workbook.sheetnames})",
+                )
+            unknown = [s for k, s in present.items() if k not in SHEETS_BY_NAME and k not in IGNORED_SHEETS]
+            if unknown:
+                log.warning("%s: sheets not in layout %s are not loaded: %s", path.name, GENERATION, unknown)
+            for key, sheet in present.items():
+                contract = SHEETS_BY_NAME.get(key)
+                if contract is not None:
+                    yield from self._sheet_rows(path, sheet, contract, workbook.rows(sheet), info.period)
+
+    def _sheet_rows(
+        self,
+        path: Path,
+        sheet: str,
+        contract: SheetContract,
+        lines: Iterator[tuple[int, list[str]]],
+        period: date,
+    ) -> Iterator[tuple[int, str, dict[str, str]]]:
+        header, part = self._title_block(path, contract, lines, period)
+        seen: dict[tuple[str | None, ...], int] = {}
+        first_column = min(header.positions)
+        for row_number, cells in lines:
+            filled = [i for i, c in enumerate(cells) if c.strip()]
+            if not filled:
+                continue
+            if is_header_row(cells):
+                header = match_sheet_header(path, contract, row_number, cells)
+                continue
+            if max(filled) < first_column:  # part or note text left of the table
+                part = part_label(cells) or part
+                continue
+            record = self._record(path, contract, row_number, cells, header)
+            if record is None:
+                continue
+            self._check(path, contract, row_number, record, part, seen)
+            record["sheet"] = sheet
+            if part:
+                record["part"] = part
+            yield row_number, header.layout.name, record
+
+    @staticmethod
+    def _title_block(
+        path: Path, contract: SheetContract, lines: Iterator[tuple[int, list[str]]], period: date
+    ) -> tuple[HeaderMatch, str | None]:
+        """Read the title block down to the header: its month must be the file name's month; the
+        part label above the first header (``PART A: ALL STAGES``) names the rows below it."""
+        title_period: tuple[int, date] | None = None
+        part: str | None = None
+        for row_number, cells in lines:
+            part = part_label(cells) or part
+            if is_header_row(cells):
+                if title_period is None:
+                    raise BadInputError(
+                        path.name,
+                        "title_block_names_period",
+                        f"sheet {contract.sheet!r}: no month (e.g. 'Apr-25') above the header",
+                        row=row_number,
+                    )
+                return match_sheet_header(path, contract, row_number, cells), part
+            if title_period is None:
+                for cell in cells:
+                    found = parse_title_period(cell)
+                    if found:
+                        title_period = (row_number, found)
+                        if found != period:
+                            raise BadInputError(
+                                path.name,
+                                "period_matches_file_name",
+                                f"sheet {contract.sheet!r}: title block says {cell.strip()!r} "
+                                f"({found:%B %Y}), the file name says {period:%B %Y}",
+                                row=row_number,
+                            )
+                        break
+            if row_number >= HEADER_SEARCH_ROWS:
+                break
+        raise BadInputError(
+            path.name,
+            "header_matches_a_known_layout",
+            f"sheet {contract.sheet!r}: no header row (a row with 'ODS CODE (1)') in the first "
+            f"{HEADER_SEARCH_ROWS} rows; expected layout {contract.layout.name!r}",
+            row=1,
+        )
+
+    @staticmethod
+    def _record(
+        path: Path, contract: SheetContract, row_number: int, cells: list[str], header: HeaderMatch
+    ) -> dict[str, str] | None:
+        """Map a row onto raw columns (empty cells left out, i.e. null in raw); None for a note row."""
+        record: dict[str, str] = {}
+        for index, cell in enumerate(cells):
+            text = cell.strip()
+            column = header.positions.get(index)
+            if column is None:
+                if text:
+                    raise BadInputError(
+                        path.name,
+                        "row_fits_header",
+                        f"sheet {contract.sheet!r}: value {cell!r} in column {index + 1}, "
+                        "which has no header",
+                        row=row_number,
+                    )
+                continue
+            if text:
+                record[column] = text
+        code = record.get("org_code", "")
+        if set(record) <= {"org_code"} and (not code or " " in code):
+            return None  # a footnote written in the code column
+        return record
+
+    @staticmethod
+    def _check(
+        path: Path,
+        contract: SheetContract,
+        row_number: int,
+        record: dict[str, str],
+        part: str | None,
+        seen: dict[tuple[str | None, ...], int],
+    ) -> None:
+        where = f"sheet {contract.sheet!r}"
+        code = record.get("org_code", "")
+        national = not code and record.get("org_name", "").upper() == NATIONAL_ROW_NAME
+        if not national:
+            if not code:
+                raise BadInputError(
+                    path.name,
+                    "org_code_present",
+                    f"{where}: ODS CODE is empty for {record.get('org_name')!r}",
+                    row=row_number,
+                )
+            if not _ODS_CODE.match(code):
+                raise BadInputError(
+                    path.name, "org_code_is_ods_code", f"{where}: ODS CODE {code!r}", row=row_number
+                )
+            key = (part, code, *(record.get(c) for c in BREAKDOWN_COLUMNS))
+            if key in seen:
+                raise BadInputError(
+                    path.name,
+                    "one_row_per_provider_and_breakdown",
+                    f"{where}: {code} {[k for k in key[2:] if k]} already on row {seen[key]}",
+                    row=row_number,
+                )
+            seen[key] = row_number
+        counts: dict[str, float] = {}
+        for header_text, column in contract.layout.columns:
+            if column in TEXT_COLUMNS:
+                continue
+            counts[column] = parse_count(path, row_number, f"{where}: {header_text}", record.get(column, ""))
+        performance = record.get("performance")
+        if performance is not None and performance != "-":
+            value = parse_count(path, row_number, f"{where}: performance", performance)
+            if value > 1 + TOLERANCE:
+                raise BadInputError(
+                    path.name,
+                    "performance_is_a_fraction",
+                    f"{where}: performance {performance} > 1",
+                    row=row_number,
+                )
+        if "within_standard" in counts:
+            who = f"{where}: {code or NATIONAL_ROW_NAME}"
+            total, within, after = counts["total"], counts["within_standard"], counts["after_standard"]
+            if within > total + TOLERANCE:
+                raise BadInputError(
+                    path.name,
+                    "within_not_above_total",
+                    f"{who}: within the standard = {within:g} > total = {total:g}",
+                    row=row_number,
+                )
+            if after > total + TOLERANCE:
+                raise BadInputError(
+                    path.name,
+                    "after_not_above_total",
+                    f"{who}: after the standard = {after:g} > total = {total:g}",
+                    row=row_number,
+                )
+            if abs(within + after - total) > TOLERANCE:
+                raise BadInputError(
+                    path.name,
+                    "within_plus_after_is_total",
+                    f"{who}: {within:g} + {after:g} != total {total:g}",
+                    row=row_number,
+                )
+
+
+CANCER_WAITING_TIMES = CancerWaitingTimes()
+SOURCE = CANCER_WAITING_TIMES
