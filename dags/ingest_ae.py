@@ -9,4 +9,4 @@ its month and both stay queryable. Emits Asset `warehouse://raw/ae_monthly`.
 
 from oversight.ingestion_dag import ingestion_dag  # builds an Airflow DAG (airflow.sdk TaskFlow)
 
-dag = ingestion_dag("ae", schedule="0 9 * * 4#2"  # the second Thursday of the month, doc_md=__doc__)
+dag = ingestion_dag("ae", schedule="0 9 * * 4#2", doc_md=__doc__)  # the second Thursday of the month
