@@ -88,6 +88,21 @@ create table marts__build.fct_system_segment as
 select 'QOP' as system_code, period_start, framework_version, max(segment) as segment, 'median' as rule_id
 from marts__build.fct_segment group by period_start, framework_version;
 
+create table marts__build.dim_organisation_history as
+select org_code, date '2013-04-01' as valid_from, date '2022-06-30' as valid_to, 'STP' as system_type
+from marts__build.dim_organisation
+union all
+select org_code, date '2022-07-01', null, 'ICB' from marts__build.dim_organisation;
+
+create table marts__build.fct_cqc_rating as
+select org_code, null::text as location_id, 'Overall' as domain, 'Good' as rating, 2 as rating_score,
+       'Latest_ratings.ods' as source_file, 2 as source_row
+from marts__build.dim_organisation;
+
+create table marts__build.fct_cqc_rating_event as
+select 'RAA' as org_code, 'Overall' as domain, 'downgraded' as change_type, '05_May_2026_Latest_ratings.ods'
+       as detected_in_file, true as is_move_to_inadequate;
+
 create table marts__build.decisions (
     decision_id text, segment integer, decided_by text, source_document text);
 insert into marts__build.decisions values ('d1', 5, 'regional team', 'letter 2025-09-30');
@@ -159,6 +174,9 @@ def test_valid_marts_pass_and_data_docs_are_built(marts, gate_settings) -> None:
         "marts.decisions",
         "marts.fct_segment_history",
         "marts.fct_system_segment",
+        "marts.dim_organisation_history",
+        "marts.fct_cqc_rating",
+        "marts.fct_cqc_rating_event",
     }
     index = Path(report.data_docs_index)
     assert index == gate_settings.data_docs_site_dir / "index.html" and index.is_file()

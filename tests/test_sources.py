@@ -234,3 +234,11 @@ def test_cqc_corrupt_workbook_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(BadInputError) as error:
         list(CQC.rows(bad, CQC.file_info(bad)))
     assert error.value.rule == "workbook_is_readable"
+
+
+def test_expected_period_follows_each_publishers_lag_and_grain() -> None:
+    """A&E for month M is published in month M+1; ODS etr vintages are quarterly; CQC has none."""
+    assert AE.expected_period(date(2024, 12, 12)) == date(2024, 11, 1)
+    assert AE.expected_period(date(2025, 1, 9)) == date(2024, 12, 1)
+    assert ODS.expected_period(date(2025, 2, 5)) == date(2025, 1, 1)  # the release of the quarter
+    assert CQC.expected_period(date(2025, 5, 5)) is None

@@ -31,6 +31,8 @@ def ingestion_dags() -> list[str]:
 
     ordered = [*[s for s in FIRST_SOURCES if s in SOURCES], *sorted(set(SOURCES) - set(FIRST_SOURCES))]
     return [f"ingest_{name}" for name in ordered]
+
+
 MODEL_DAG = "build_and_publish_marts"
 
 
@@ -54,6 +56,7 @@ def airflow_env(settings: Settings, extra: dict[str, str] | None = None) -> dict
             "LANDING_DIR": str(settings.landing_dir),
         }
     )
+    env.setdefault("OVERSIGHT_TASK_RETRIES", "0")  # one-shot runs fail at once (see dag_defaults)
     env.setdefault("PYTHONWARNINGS", "ignore")  # Airflow's optional-dependency warnings drown the output
     env.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{airflow_home / 'airflow.db'}")
     if extra:
@@ -95,24 +98,39 @@ def bootstrap(settings: Settings) -> str:
     return target.url
 
 
+def run_dags(
+    dag_ids: list[str], settings: Settings, extra_env: dict[str, str] | None = None, echo: bool = True
+) -> tuple[dict[str, str], str]:
+    """Run DAGs with Airflow (`dag.test()`, as `airflow dags test` does) in one process, in order.
+    Returns each DAG's outcome (ok / failed / not run) and the runner's output."""
+    import json
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "oversight.airflow_runner", *dag_ids],
+        env=airflow_env(settings, extra_env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    outcome: dict[str, str] = {}
+    assert process.stdout is not None
+    for line in process.stdout:
+        output.append(line)
+        if line.startswith("RESULT "):
+            outcome = json.loads(line[7:])
+        elif echo:
+            print(line, end="", flush=True)
+    process.wait()
+    return {dag_id: outcome.get(dag_id, "not run") for dag_id in dag_ids}, "".join(output)
+
+
 def run_all(settings: Settings) -> int:
     started = time.monotonic()
     url = bootstrap(settings)
     extra = {} if settings.warehouse_url else {"WAREHOUSE_URL": url}
-    failed: list[str] = []
-    for dag_id in [*ingestion_dags(), MODEL_DAG]:
-        print(f"==> airflow dags test {dag_id}", flush=True)
-        step = time.monotonic()
-        result = run_airflow(["dags", "test", dag_id], settings, extra_env=extra, check=False)
-        print(
-            f"    {dag_id}: {'ok' if result.returncode == 0 else 'FAILED'} "
-            f"in {time.monotonic() - step:.0f} s",
-            flush=True,
-        )
-        if result.returncode != 0:
-            failed.append(dag_id)
-            if dag_id == MODEL_DAG or dag_id == "ingest_ods":
-                break
+    outcome, _ = run_dags([*ingestion_dags(), MODEL_DAG], settings, extra)
+    failed = [f"{dag_id} ({state})" for dag_id, state in outcome.items() if state != "ok"]
     from oversight.summary import print_summary
 
     print_summary(settings, elapsed_seconds=time.monotonic() - started, failed_dags=failed)

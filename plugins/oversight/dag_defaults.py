@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,9 +24,14 @@ def log_failure(context: dict[str, Any]) -> None:
     )
 
 
+# Retries absorb transient failures (a database restart) on a scheduler; the one-shot local runner
+# (`make run`, `airflow dags test`) sets OVERSIGHT_TASK_RETRIES=0 so that an error fails at once
+# instead of waiting out the retry delay.
+TASK_RETRIES = int(os.environ.get("OVERSIGHT_TASK_RETRIES", "2"))
+
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "oversight-data-engineering",
-    "retries": 2,
+    "retries": TASK_RETRIES,
     "retry_delay": timedelta(minutes=5),
     "on_failure_callback": log_failure,
 }

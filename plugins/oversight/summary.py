@@ -55,7 +55,7 @@ def print_summary(
         new = [f for f in this_run["files"] if f["status"] == "loaded"]
         new_rows = sum(f["rows_loaded"] for f in new)
         lines.append(
-            f"  {source:<6} {info['rows']:>9,} rows from {info['files']} file(s)  "
+            f"  {source:<16} {info['rows']:>9,} rows from {info['files']} file(s)  "
             f"[this run: {len(new)} new file(s), {new_rows:,} rows]"
             + (f"  quarantined: {info['quarantined']}" if info["quarantined"] else "")
         )
@@ -65,7 +65,9 @@ def print_summary(
             f"dbt build        tests passed {dbt.get('tests_passed', 0)}, failed {dbt.get('tests_failed', 0)}"
             + ("" if dbt.get("success") else f"  FAILED: {dbt.get('message', '')[:300]}")
         )
-    for name in ("gate_raw_ods", "gate_raw_cqc", "gate_raw_ae", "gate_marts"):
+    from oversight.sources import SOURCES
+
+    for name in [*(f"gate_raw_{s}" for s in sorted(SOURCES)), "gate_marts"]:
         gate = reports.read_report(name, settings)
         if gate:
             label = name.replace("gate_", "GX ").replace("_", " ")

@@ -7,7 +7,7 @@ the same in an Airflow worker, in `python -m oversight.cli` and in tests.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from oversight import loader, reports, warehouse
@@ -28,7 +28,11 @@ MART_CONTRACT = [
     "fct_segment_explanation",
     "fct_segment_history",
     "fct_segment_sensitivity",
-    "fct_published_reconciliation", "fct_system_segment",
+    "fct_published_reconciliation",
+    "fct_system_segment",
+    "dim_organisation_history",
+    "fct_cqc_rating",
+    "fct_cqc_rating_event",
 ]
 
 
@@ -123,15 +127,31 @@ def _withdraw_loads(
 
 
 def report_quarantined(source: str, results: list[dict[str, Any]]) -> None:
-    """Fail loudly (after the good files flowed on) when any file of this run was quarantined."""
-    bad = [r for r in results if r["status"] in ("quarantined", "previously_quarantined")]
+    """Fail loudly (after the good files flowed on) when any file of this run was quarantined, or
+    when a backfill period has no file."""
+    bad = [r for r in results if r["status"] in ("quarantined", "previously_quarantined", "missing")]
     if bad:
-        lines = "\n".join(f"- {r['file_name']}: {r['message']}" for r in bad)
+        lines = "\n".join(f"- {r['file_name'] or 'period ' + str(r['period'])}: {r['message']}" for r in bad)
         raise BadInputError(
-            ", ".join(r["file_name"] for r in bad),
-            "quarantined",
-            f"{len(bad)} file(s) of source {source!r} were not loaded:\n{lines}",
+            ", ".join(r["file_name"] or f"period {r['period']}" for r in bad),
+            "quarantined_or_missing",
+            f"{len(bad)} file(s) or period(s) of source {source!r} were not loaded:\n{lines}",
         )
+
+
+def period_for_run(
+    source: str, logical_date: datetime | None, run_type: str, requested: str | None
+) -> date | None:
+    """The period a DAG run must load: the `period` param if given (YYYY-MM or YYYY-MM-DD), else for
+    a backfill run the period published around its logical date; otherwise None (all new files)."""
+    from oversight.sources import get_source
+
+    if requested:
+        parts = [int(p) for p in str(requested).split("-")]
+        return date(parts[0], parts[1], parts[2] if len(parts) > 2 else 1)
+    if run_type == "backfill" and logical_date is not None:
+        return get_source(source).expected_period(logical_date.date())
+    return None
 
 
 def build_marts(settings: Settings | None = None) -> dict[str, Any]:

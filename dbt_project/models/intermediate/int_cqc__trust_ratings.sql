@@ -1,35 +1,32 @@
--- The CQC rating of each NHS trust per domain, with the date from which it applies (its publication
--- date). Basis: the provider-level row (Providers sheet, service group Overall) when the workbook has
--- one; otherwise the trust's location-level rows (service group Overall), taking the most recently
--- published location rating and, on the same date, the worse one.
+-- The CQC rating of each NHS trust per domain, as a history: one row per published rating, in force
+-- from its publication date until the day before the next one (rated_to null while current). Built
+-- from every workbook loaded (int_cqc__workbook_ratings): the trust-level rating is the Providers
+-- sheet row, else the trust's main location (`rating_basis`). A rating republished unchanged in later
+-- workbooks counts once, sourced from the newest workbook that carries it.
 with
 
 ratings as (
 
-    select * from {{ ref('stg_cqc__ratings') }}
-    where service_population_group = 'Overall'
+    select * from {{ ref('int_cqc__workbook_ratings') }}
+    where rating_level = 'provider'
         and rating_score is not null
 
 ),
 
-ranked as (
+publications as (
 
-    select
+    select distinct on (org_code, domain, publication_date)
         org_code,
         domain,
         rating,
         rating_score,
         publication_date,
-        case when sheet_name = 'Providers' then 'provider rating' else 'location rating' end as rating_basis,
-        location_id,
+        rating_basis,
+        main_location_id,
         source_file,
-        source_row,
-        row_number() over (
-            partition by org_code, domain
-            order by case when sheet_name = 'Providers' then 0 else 1 end, publication_date desc,
-                rating_score desc, location_id
-        ) as preference
+        source_row
     from ratings
+    order by org_code, domain, publication_date, workbook_seq desc
 
 ),
 
@@ -41,12 +38,12 @@ final as (
         rating,
         rating_score,
         publication_date as rated_from,
+        (lead(publication_date) over (partition by org_code, domain order by publication_date) - 1) as rated_to,
         rating_basis,
-        location_id,
+        main_location_id as location_id,
         source_file,
         source_row
-    from ranked
-    where preference = 1
+    from publications
 
 )
 

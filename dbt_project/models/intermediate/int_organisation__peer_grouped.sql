@@ -1,12 +1,33 @@
--- Every NHS trust in the ODS trust list with its peer group (the NOF league table it sits in).
+-- Every NHS trust in the ODS trust list (and, from the organisation history, those closed or merged
+-- since) with its peer group (the NOF league table it sits in).
 -- Order of evidence: a recorded override (seed peer_group_overrides), then the CQC primary
 -- inspection category of the trust's locations (seed cqc_inspection_category_peer_groups), then
 -- type 1 A&E activity (a trust with a type 1 department is acute) [INFER], else 'unknown'.
 with
 
+closed_trusts as (
+
+    -- trusts no longer in the newest ODS list (closed or merged) stay resolvable for historic periods
+    select *
+    from (
+        select distinct on (org_code)
+            org_code, org_name, region_code, system_code as icb_code, null::text as postcode, open_date,
+            coalesce(close_date, valid_to) as close_date, source_file, source_row, valid_to
+        from {{ ref('int_organisation__history') }}
+        where org_code not in (select org_code from {{ ref('stg_ods__trusts') }})
+        order by org_code, valid_from desc
+    ) as last_interval
+    where valid_to is not null
+
+),
+
 trusts as (
 
-    select * from {{ ref('stg_ods__trusts') }}
+    select org_code, org_name, region_code, icb_code, postcode, open_date, close_date, source_file, source_row
+    from {{ ref('stg_ods__trusts') }}
+    union all
+    select org_code, org_name, region_code, icb_code, postcode, open_date, close_date, source_file, source_row
+    from closed_trusts
 
 ),
 

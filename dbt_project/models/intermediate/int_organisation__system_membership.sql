@@ -1,10 +1,11 @@
--- Which system (STP/ICS, ICB from 1 July 2022) each trust belongs to, and when: one row per trust
--- and validity interval. Source: the ODS trust list's High Level Health Geography code.
+-- Which system each trust belonged to, and when: STP/ICS before 1 July 2022, ICB from then, one row
+-- per trust and validity interval (int_organisation__history: etr vintages, DSPT 2022 mapping).
+-- Q99 (no ICB assigned) is not a system.
 with
 
-trusts as (
+history as (
 
-    select * from {{ ref('stg_ods__trusts') }}
+    select * from {{ ref('int_organisation__history') }}
 
 ),
 
@@ -12,14 +13,18 @@ final as (
 
     select
         org_code,
-        icb_code as system_code,
+        system_code,
+        system_type,
+        system_name,
         region_code,
-        open_date as valid_from,
-        close_date as valid_to,
-        source_file,
-        source_row
-    from trusts
-    where icb_code is not null
+        valid_from,
+        valid_to,
+        system_basis,
+        system_source_file as source_file,
+        system_source_row as source_row
+    from history
+    where system_code is not null
+        and system_code <> 'Q99'
 
 )
 

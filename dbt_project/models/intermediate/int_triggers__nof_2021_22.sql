@@ -59,8 +59,8 @@ facts as (
         deficit.is_deficit_flag,
         deficit.source_file as deficit_source_file,
         deficit.source_row as deficit_source_row,
-        case when cqc.rated_from <= population.period_end then cqc.rating_score end as cqc_rating_score,
-        case when cqc.rated_from <= population.period_end then cqc.rating end as cqc_rating,
+        cqc.rating_score as cqc_rating_score,
+        cqc.rating as cqc_rating,
         cqc.source_file as cqc_source_file,
         cqc.source_row as cqc_source_row
     from population
@@ -72,6 +72,7 @@ facts as (
         and population.period_start = deficit.period_start
     left join cqc
         on population.org_code = cqc.org_code
+        and population.period_end between cqc.rated_from and coalesce(cqc.rated_to, 'infinity'::date)
 
 ),
 

@@ -97,7 +97,7 @@ quality as (
         triggers.threshold,
         case
             when triggers.trigger_id = 'finance_concern' then coalesce(deficit.is_deficit_flag, false)
-            else coalesce(cqc.rated_from <= population.period_end and cqc.rating_score >= triggers.threshold, false)
+            else coalesce(cqc.rating_score >= triggers.threshold, false)
         end as is_met,
         case
             when triggers.trigger_id = 'finance_concern' then deficit.is_deficit_flag::integer
@@ -107,7 +107,7 @@ quality as (
             when triggers.trigger_id = 'finance_concern'
                 then 'in deficit or receiving deficit support: '
                     || coalesce(deficit.is_deficit_flag::text, 'no finance position on record')
-            when cqc.rated_from > population.period_end or cqc.rated_from is null
+            when cqc.rated_from is null
                 then 'CQC ' || case when triggers.trigger_id = 'leadership_concern' then 'well-led' else 'overall' end
                     || ': no rating in force'
             else 'CQC ' || lower(cqc.domain) || ': ' || cqc.rating || ' (published ' || cqc.rated_from || ')'
@@ -121,6 +121,7 @@ quality as (
     left join cqc
         on population.org_code = cqc.org_code
         and cqc.domain = case when triggers.trigger_id = 'leadership_concern' then 'Well-led' else 'Overall' end
+        and population.period_end between cqc.rated_from and coalesce(cqc.rated_to, 'infinity'::date)
     left join deficit
         on population.org_code = deficit.org_code
         and population.period_start = deficit.period_start

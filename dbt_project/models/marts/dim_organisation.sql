@@ -7,28 +7,42 @@ organisations as (
 
 ),
 
+latest_history as (
+
+    select distinct on (org_code) *
+    from {{ ref('int_organisation__history') }}
+    order by org_code, valid_from desc
+
+),
+
 final as (
 
     select
         ---------- ids
-        org_code,
-        initcap(org_name) as org_name,
+        organisations.org_code,
+        initcap(organisations.org_name) as org_name,
         ---------- classification
-        peer_group,
-        peer_subgroup,
-        peer_group_basis,
+        organisations.peer_group,
+        organisations.peer_subgroup,
+        organisations.peer_group_basis,
         ---------- geography
-        region_code,
-        icb_code,
-        postcode,
+        organisations.region_code,
+        latest_history.region_name,
+        organisations.icb_code,
+        case when latest_history.system_type = 'ICB' then latest_history.system_name end as icb_name,
+        organisations.postcode,
         ---------- lifecycle
-        open_date,
-        close_date,
-        close_date is null as is_open,
+        organisations.open_date,
+        organisations.close_date,
+        organisations.close_date is null as is_open,
+        latest_history.successor_org_codes,
+        latest_history.final_successor_org_codes,
         ---------- lineage
-        source_file,
-        source_row
+        organisations.source_file,
+        organisations.source_row
     from organisations
+    left join latest_history
+        on organisations.org_code = latest_history.org_code
 
 )
 

@@ -99,6 +99,9 @@ MARTS_TABLES = (
     "fct_segment_history",
     "fct_segment_sensitivity",
     "fct_system_segment",
+    "dim_organisation_history",
+    "fct_cqc_rating",
+    "fct_cqc_rating_event",
 )
 
 # Columns that identify a raw row in failure examples (the file's row number within its load).
@@ -440,6 +443,61 @@ def marts_contracts() -> list[TableContract]:
                     column_list=["system_code", "period_start", "framework_version"]
                 ),
                 gxe.ExpectColumnValuesToNotBeNull(column="rule_id"),
+            ],
+        ),
+        TableContract(
+            group="marts",
+            name="dim_organisation_history",
+            table="dim_organisation_history",
+            key_columns=("org_code", "valid_from"),
+            notes="Validity intervals per trust: STP before 1 July 2022, ICB from then; no duplicates.",
+            expectations=[
+                gxe.ExpectColumnValuesToNotBeNull(column="org_code"),
+                gxe.ExpectColumnValuesToNotBeNull(column="valid_from"),
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=["org_code", "valid_from"]),
+                gxe.ExpectColumnValuesToBeInSet(column="system_type", value_set=["STP", "ICB"]),
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="valid_to",
+                    column_B="valid_from",
+                    or_equal=True,
+                    ignore_row_if="either_value_is_missing",
+                ),
+            ],
+        ),
+        TableContract(
+            group="marts",
+            name="fct_cqc_rating",
+            table="fct_cqc_rating",
+            key_columns=("org_code", "location_id", "domain"),
+            notes="CQC ratings of the newest workbook: known ratings and domains, scores 1..4, traceable.",
+            expectations=[
+                gxe.ExpectColumnValuesToBeInSet(column="rating", value_set=list(CQC_RATINGS)),
+                gxe.ExpectColumnValuesToBeInSet(column="domain", value_set=list(CQC_DOMAINS)),
+                gxe.ExpectColumnValuesToBeBetween(column="rating_score", min_value=1, max_value=4),
+                gxe.ExpectColumnValuesToNotBeNull(column="source_file"),
+                gxe.ExpectColumnValuesToNotBeNull(column="source_row"),
+            ],
+        ),
+        TableContract(
+            group="marts",
+            name="fct_cqc_rating_event",
+            table="fct_cqc_rating_event",
+            key_columns=("org_code", "domain", "detected_in_file"),
+            notes="Rating changes between consecutive workbooks, each dated and traced to both files.",
+            expectations=[
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="change_type",
+                    value_set=[
+                        "downgraded",
+                        "upgraded",
+                        "changed",
+                        "republished",
+                        "first_rated",
+                        "withdrawn",
+                    ],
+                ),
+                gxe.ExpectColumnValuesToNotBeNull(column="detected_in_file"),
+                gxe.ExpectColumnValuesToNotBeNull(column="is_move_to_inadequate"),
             ],
         ),
         TableContract(

@@ -1,8 +1,22 @@
 """CQC "Latest ratings" workbook (.ods): sheets ``Locations`` and ``Providers``.
 
 Two column generations: newer files say ``Domain``, older ones ``Key Question``. Grain:
-organisation x service/population group x domain. File names like ``05_May_2026_Latest_ratings.ods``
-carry the as-at date; a name without one (the bundled sample) leaves the period empty.
+organisation x (location) x service/population group x domain. The header row is found
+programmatically (up to row 30: CQC puts a title block above it) and the millions of repeated
+empty padding rows are skipped by the reader. Publication dates are dd/mm/yyyy text, or date
+cells (read as yyyy-mm-dd). ``Inherited Rating (Y/N)`` flags ratings inherited by a merged trust;
+several ratings may share one publication date. One row per sheet x provider x location x
+service/population group x domain: a repeated key breaks the file.
+
+File names like ``05_May_2026_Latest_ratings.ods`` carry the as-at date of the workbook (its
+period). A name without one (the bundled sample ``Latest_ratings_trust_locations.ods``, assembled
+from a public extract) leaves the period empty. Order of workbooks, used to compare consecutive
+files for rating changes (``int_cqc__rating_events``): by period, an undated workbook before every
+dated one, and undated workbooks among themselves by load order (they are vintages of one "undated"
+period, so the last one loaded replaces the earlier). This is the order the loader loads files in
+(``discover``: period or date.min) and the one ``stg_warehouse__loads.is_latest_file`` uses. A name
+with a date prefix that is not a date (``31_February_2026_...``, ``05_Mai_2026_...``) breaks the
+rule ``file_name_date_is_valid``.
 """
 
 from __future__ import annotations
@@ -17,8 +31,14 @@ from oversight.readers import read_ods, read_ods_sheets
 from oversight.sources.base import MONTHS, FileInfo, Layout, SourceSpec, check_not_future, record_from_cells
 
 RATINGS = {
-    "Outstanding", "Good", "Requires improvement", "Inadequate",
-    "Not rated", "Inspected but not rated", "No published rating", "Insufficient evidence to rate",
+    "Outstanding",
+    "Good",
+    "Requires improvement",
+    "Inadequate",
+    "Not rated",
+    "Inspected but not rated",
+    "No published rating",
+    "Insufficient evidence to rate",
 }
 DOMAINS = {"Overall", "Safe", "Effective", "Caring", "Responsive", "Well-led"}
 
@@ -64,10 +84,24 @@ _RATING_COLUMNS = (
     ("Brand ID", "brand_id"),
     ("Brand Name", "brand_name"),
 )
-_LOCATION_REQUIRED = {"Location ID", "Location Name", "Location Primary Inspection Category", "Provider ID",
-                      "Provider Name", "Service / Population Group", "Latest Rating", "Publication Date"}
-_PROVIDER_REQUIRED = {"Provider ID", "Provider Name", "Provider Type", "Service / Population Group",
-                      "Latest Rating", "Publication Date"}
+_LOCATION_REQUIRED = {
+    "Location ID",
+    "Location Name",
+    "Location Primary Inspection Category",
+    "Provider ID",
+    "Provider Name",
+    "Service / Population Group",
+    "Latest Rating",
+    "Publication Date",
+}
+_PROVIDER_REQUIRED = {
+    "Provider ID",
+    "Provider Name",
+    "Provider Type",
+    "Service / Population Group",
+    "Latest Rating",
+    "Publication Date",
+}
 
 
 def _layout(name: str, sheet_columns: tuple, required: set[str], domain_header: str) -> Layout:
@@ -87,7 +121,9 @@ LAYOUTS = {
         _layout("cqc_providers_key_question", _PROVIDER_COLUMNS, _PROVIDER_REQUIRED, "Key Question"),
     ),
 }
-_FILE_NAME = re.compile(r"(?:^(?P<day>\d{1,2})_(?P<month>[A-Za-z]+)_(?P<year>\d{4})_)?.*Latest_ratings.*\.ods$", re.I)
+_FILE_NAME = re.compile(
+    r"(?:^(?P<day>\d{1,2})_(?P<month>[A-Za-z]+)_(?P<year>\d{4})_)?.*Latest_ratings.*\.ods$", re.I
+)
 
 
 def parse_publication_date(text: str) -> date | None:
@@ -108,30 +144,75 @@ class CqcRatings(SourceSpec):
     layouts = (*LAYOUTS["Locations"], *LAYOUTS["Providers"])
     file_pattern = _FILE_NAME
     header_search_rows = 30
+    period_grain = None  # snapshots published on arrival, not per period
+    publication_lag_months = None
 
     @property
     def raw_columns(self) -> list[str]:
         return ["sheet", *super().raw_columns]
 
+    def discover(self, landing_dir: Path) -> list[Path]:
+        folder = landing_dir / self.name
+        if not folder.is_dir():
+            return []
+        files = [p for p in folder.iterdir() if p.is_file() and self.file_pattern.search(p.name)]
+        return sorted(files, key=lambda p: (self._safe_period(p), p.name))
+
+    def _safe_period(self, path: Path) -> date:
+        try:
+            return self.file_info(path).period or date.min
+        except BadInputError:  # reported when the file is loaded (and quarantined)
+            return date.min
+
     def file_info(self, path: Path) -> FileInfo:
         match = _FILE_NAME.search(path.name)
-        if match and match["day"] and match["month"].lower() in MONTHS:
-            return FileInfo(period=date(int(match["year"]), MONTHS[match["month"].lower()], int(match["day"])))
-        return FileInfo(period=None)
+        if not match or not match["day"]:
+            return FileInfo(period=None)
+        month = MONTHS.get(match["month"].lower())
+        try:
+            if month is None:
+                raise ValueError(f"{match['month']!r} is not a month")
+            return FileInfo(period=date(int(match["year"]), month, int(match["day"])))
+        except ValueError as error:
+            raise BadInputError(
+                path.name,
+                "file_name_date_is_valid",
+                f"the name starts {match['day']}_{match['month']}_{match['year']}_, which is not a date "
+                f"({error}); CQC names its workbooks DD_Month_YYYY_Latest_ratings.ods",
+            ) from None
 
     def rows(self, path: Path, info: FileInfo) -> Iterator[tuple[int, str, dict[str, str]]]:
         if info.period:
             check_not_future(path, info.period)
         sheets = [s for s in read_ods_sheets(path) if s in LAYOUTS]
         if "Locations" not in sheets and "Providers" not in sheets:
-            raise BadInputError(path.name, "workbook_has_ratings_sheets", f"no Locations or Providers sheet (found {read_ods_sheets(path)})")
+            raise BadInputError(
+                path.name,
+                "workbook_has_ratings_sheets",
+                f"no Locations or Providers sheet (found {read_ods_sheets(path)})",
+            )
         for sheet in sheets:
             spec_layouts = LAYOUTS[sheet]
             rows = read_ods(path, sheet)
             header = _SheetSpec(spec_layouts).find_header(path, rows)
+            seen: dict[tuple[str, ...], int] = {}
             for row_number, cells in rows:
                 record = record_from_cells(path, row_number, cells, header)
                 self._check(path, sheet, row_number, record)
+                key = tuple(
+                    record.get(c, "").strip().upper()
+                    for c in ("provider_id", "location_id", "service_population_group", "domain")
+                )
+                if key in seen:
+                    raise BadInputError(
+                        path.name,
+                        "one_rating_per_key",
+                        f"{sheet} sheet: Provider ID {key[0]}, Location ID {key[1] or '-'}, "
+                        f"{record.get('service_population_group')!r} / {record.get('domain')!r} already on "
+                        f"row {seen[key]}",
+                        row=row_number,
+                    )
+                seen[key] = row_number
                 record["sheet"] = sheet
                 yield row_number, header.layout.name, record
 
@@ -139,18 +220,40 @@ class CqcRatings(SourceSpec):
     def _check(path: Path, sheet: str, row_number: int, record: dict[str, str]) -> None:
         where = f"{sheet} sheet"
         if not record.get("provider_id", "").strip():
-            raise BadInputError(path.name, "provider_id_present", f"{where}: Provider ID is empty", row=row_number)
+            raise BadInputError(
+                path.name, "provider_id_present", f"{where}: Provider ID is empty", row=row_number
+            )
         rating = record.get("latest_rating", "").strip()
         if rating not in RATINGS:
-            raise BadInputError(path.name, "rating_is_known", f"{where}: Latest Rating {rating!r} is not one of {sorted(RATINGS)}", row=row_number)
+            raise BadInputError(
+                path.name,
+                "rating_is_known",
+                f"{where}: Latest Rating {rating!r} is not one of {sorted(RATINGS)}",
+                row=row_number,
+            )
         domain = record.get("domain", "").strip()
         if domain not in DOMAINS:
-            raise BadInputError(path.name, "domain_is_known", f"{where}: Domain {domain!r} is not one of {sorted(DOMAINS)}", row=row_number)
+            raise BadInputError(
+                path.name,
+                "domain_is_known",
+                f"{where}: Domain {domain!r} is not one of {sorted(DOMAINS)}",
+                row=row_number,
+            )
         published = parse_publication_date(record.get("publication_date", ""))
         if published is None:
-            raise BadInputError(path.name, "publication_date_is_dd_mm_yyyy", f"{where}: Publication Date {record.get('publication_date')!r}", row=row_number)
+            raise BadInputError(
+                path.name,
+                "publication_date_is_dd_mm_yyyy",
+                f"{where}: Publication Date {record.get('publication_date')!r}",
+                row=row_number,
+            )
         if published > date.today():
-            raise BadInputError(path.name, "publication_date_not_in_future", f"{where}: Publication Date {published}", row=row_number)
+            raise BadInputError(
+                path.name,
+                "publication_date_not_in_future",
+                f"{where}: Publication Date {published}",
+                row=row_number,
+            )
 
 
 class _SheetSpec(SourceSpec):

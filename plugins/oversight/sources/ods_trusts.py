@@ -1,6 +1,17 @@
 """ODS NHS trust list (``etr.csv``): no header row, the standard 27-field ODS layout.
 
 File names: ``etr.csv`` or, for a dated vintage, ``etr_<YYYY>-Q<n>.csv`` (calendar quarter).
+
+Every vintage is kept: each file dropped into ``$LANDING_DIR/ods/`` is loaded once and stays in
+``raw.ods_trusts``, and the sequence of vintages is the organisation history
+(``int_organisation__history``: a trust's name, region and STP/ICB as each vintage lists them).
+A vintage's date is the first day of the quarter in its name; the undated ``etr.csv`` (the ODS
+download as it comes) is dated by the day it was loaded (``stg_ods__trust_vintages``). Keep dated
+names for history: the ODS download always describes "now".
+
+The mapping files that sit in the same folder (``ae_<month><year>_system_mapping_*.csv``,
+``data_DSPTmetric_<YYYYMMDD>.csv``) belong to the ``ods_mappings`` source
+(oversight.sources.ods_mappings); this source reads ``etr*.csv`` only.
 """
 
 from __future__ import annotations
@@ -15,13 +26,37 @@ from oversight.readers import read_csv
 from oversight.sources.base import FileInfo, Layout, SourceSpec, check_not_future
 
 ETR_COLUMNS = (
-    "org_code", "name", "national_grouping", "high_level_health_geography",
-    "address_line_1", "address_line_2", "address_line_3", "address_line_4", "address_line_5",
-    "postcode", "open_date", "close_date", "null_13", "null_14", "null_15", "null_16", "null_17",
-    "contact_telephone_number", "null_19", "null_20", "null_21", "amended_record_indicator", "null_23",
-    "gor_code", "null_25", "null_26", "null_27",
+    "org_code",
+    "name",
+    "national_grouping",
+    "high_level_health_geography",
+    "address_line_1",
+    "address_line_2",
+    "address_line_3",
+    "address_line_4",
+    "address_line_5",
+    "postcode",
+    "open_date",
+    "close_date",
+    "null_13",
+    "null_14",
+    "null_15",
+    "null_16",
+    "null_17",
+    "contact_telephone_number",
+    "null_19",
+    "null_20",
+    "null_21",
+    "amended_record_indicator",
+    "null_23",
+    "gor_code",
+    "null_25",
+    "null_26",
+    "null_27",
 )
-ETR_27 = Layout(name="ods_etr_27", columns=tuple((f"field {i}", c) for i, c in enumerate(ETR_COLUMNS, start=1)))
+ETR_27 = Layout(
+    name="ods_etr_27", columns=tuple((f"field {i}", c) for i, c in enumerate(ETR_COLUMNS, start=1))
+)
 _FILE_NAME = re.compile(r"^etr(?:_(?P<year>\d{4})-Q(?P<quarter>[1-4]))?\.csv$", re.I)
 _ORG_CODE = re.compile(r"^[A-Z0-9]{3,5}$")
 
@@ -40,6 +75,8 @@ class OdsTrusts(SourceSpec):
     raw_table = "ods_trusts"
     description = "ODS NHS trusts (etr.csv, no header, 27 fields)."
     cadence = "quarterly"
+    period_grain = "quarter"  # etr_<YYYY>-Q<n>: the release of that quarter
+    publication_lag_months = 0
     layouts = (ETR_27,)
     file_pattern = _FILE_NAME
 
@@ -58,18 +95,35 @@ class OdsTrusts(SourceSpec):
                 continue
             if len(cells) != len(ETR_COLUMNS):
                 raise BadInputError(
-                    path.name, "row_has_27_fields", f"{len(cells)} fields (the etr layout has no header and 27 fields)",
+                    path.name,
+                    "row_has_27_fields",
+                    f"{len(cells)} fields (the etr layout has no header and 27 fields)",
                     row=row_number,
                 )
             record = dict(zip(ETR_COLUMNS, cells, strict=True))
             code = record["org_code"].strip()
             if not _ORG_CODE.match(code):
-                raise BadInputError(path.name, "org_code_is_ods_code", f"Organisation Code {code!r}", row=row_number)
+                raise BadInputError(
+                    path.name, "org_code_is_ods_code", f"Organisation Code {code!r}", row=row_number
+                )
             if code in seen:
-                raise BadInputError(path.name, "one_row_per_organisation", f"{code} already on row {seen[code]}", row=row_number)
+                raise BadInputError(
+                    path.name,
+                    "one_row_per_organisation",
+                    f"{code} already on row {seen[code]}",
+                    row=row_number,
+                )
             seen[code] = row_number
             _parse_ods_date(path, row_number, "Open Date", record["open_date"].strip(), required=True)
             _parse_ods_date(path, row_number, "Close Date", record["close_date"].strip(), required=False)
+            closed = record["close_date"].strip()
+            if closed and closed < record["open_date"].strip():
+                raise BadInputError(
+                    path.name,
+                    "close_date_not_before_open_date",
+                    f"{code}: Close Date {closed} is before Open Date {record['open_date'].strip()}",
+                    row=row_number,
+                )
             yield row_number, ETR_27.name, record
 
 

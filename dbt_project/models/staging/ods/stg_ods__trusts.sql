@@ -1,48 +1,35 @@
--- NHS trusts from the newest ODS etr file (27 fields, no header): code, name, region, ICB.
+-- NHS trusts from the newest ODS etr vintage (27 fields, no header): code, name, region, ICB.
+-- The newest vintage is the latest by vintage date (stg_ods__trust_vintages: the quarter in the
+-- file name, or the load day of an undated etr.csv).
 with
 
-source as (
+vintages as (
 
-    select * from {{ source('raw', 'ods_trusts') }}
-
-),
-
-loads as (
-
-    select * from {{ ref('stg_warehouse__loads') }}
-
-),
-
-renamed as (
-
-    select
-        ---------- ids
-        upper(trim(source.org_code)) as org_code,
-        trim(source.name) as org_name,
-        ---------- geography
-        nullif(trim(source.national_grouping), '') as region_code,
-        nullif(trim(source.high_level_health_geography), '') as icb_code,
-        nullif(trim(source.postcode), '') as postcode,
-        ---------- dates
-        to_date(source.open_date, 'YYYYMMDD') as open_date,
-        to_date(nullif(trim(source.close_date), ''), 'YYYYMMDD') as close_date,
-        ---------- lineage
-        source._load_id as load_id,
-        source._source_file as source_file,
-        source._row_number as source_row,
-        source._period as file_period_start
-
-    from source
+    select * from {{ ref('stg_ods__trust_vintages') }}
 
 ),
 
 latest as (
 
-    select renamed.*
-    from renamed
-    inner join loads
-        on renamed.load_id = loads.load_id
-    where loads.is_latest_file
+    select
+        ---------- ids
+        org_code,
+        org_name,
+        ---------- geography
+        region_code,
+        icb_code,
+        postcode,
+        ---------- dates
+        open_date,
+        close_date,
+        ---------- lineage
+        load_id,
+        source_file,
+        source_row,
+        file_period_start,
+        vintage_date
+    from vintages
+    where is_newest_vintage
 
 )
 
