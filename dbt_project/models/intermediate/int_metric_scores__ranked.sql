@@ -1,5 +1,6 @@
 -- Metric scores 1.00 (best) to 4.00 (worst) within peer group, per framework version.
--- Which metric is scored for which peer group and how: seed framework_metrics.
+-- Which metric is scored for which peer group and how, and which peer subgroups the metric
+-- specification excludes: seed framework_metrics.
 -- rank_linear: competition rank of the value within the peer group (polarity from seed
 -- metric_catalogue; ties share the best rank), mapped linearly onto 1.00-4.00:
 --     score = 1 + 3 * (rank - 1) / (peers - 1)        (a peer group of one scores 1.00)
@@ -14,7 +15,7 @@ metric_values as (
 
 organisations as (
 
-    select org_code, peer_group from {{ ref('int_organisation__peer_grouped') }}
+    select org_code, peer_group, peer_subgroup from {{ ref('int_organisation__peer_grouped') }}
 
 ),
 
@@ -52,6 +53,10 @@ scoped as (
         on metric_values.metric_id = catalogue.metric_id
     where metric_values.value is not null
         and scoring_rules.scoring_method = 'rank_linear'
+        -- the metric specification's exclusions, e.g. RTT (OF0023) leaves out specialist acute trusts
+        and coalesce(organisations.peer_subgroup, '') <> all(
+            string_to_array(coalesce(scoring_rules.excluded_peer_subgroups, ''), ';')
+        )
 
 ),
 

@@ -32,6 +32,12 @@ staff_survey as (
 
 ),
 
+rtt as (
+
+    select * from {{ ref('int_rtt__metric_values') }}
+
+),
+
 trusts as (
 
     select org_code from {{ ref('int_organisation__peer_grouped') }}
@@ -49,6 +55,8 @@ unioned as (
     select * from cancer
     union all
     select * from staff_survey
+    union all
+    select * from rtt
 
 ),
 
