@@ -76,7 +76,9 @@ def build(target: Connection, settings: Settings | None = None) -> DbtResult:
     --full-refresh: seeds are recreated (an analyst may add a column to a rule seed) and tables
     rebuilt whole; there are no incremental models, and snapshots ignore the flag."""
     result = run_dbt(
-        ["build", "--full-refresh", "--log-level", "warn", "--vars", f"{{build_schema: {BUILD_SCHEMA}}}"], target, settings
+        ["build", "--full-refresh", "--log-level", "warn", "--vars", f"{{build_schema: {BUILD_SCHEMA}}}"],
+        target,
+        settings,
     )
     if not result.success:
         raise RuntimeError("dbt build failed; nothing is published:\n" + "\n".join(result.failures))
