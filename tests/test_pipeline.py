@@ -368,3 +368,35 @@ def test_a_recorded_decision_sets_segment_5_and_shows_in_the_explanation(
         tasks.build_marts()
         tasks.gate_marts()
         tasks.publish_marts()
+
+
+def test_an_unknown_trust_in_the_finance_file_fails_the_build_and_publishes_nothing(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rule finance_org_code_is_a_known_trust: RZZ is a well-formed code that no ODS file knows."""
+    from oversight import loader, tasks
+
+    for key, value in pipeline.env().items():
+        monkeypatch.setenv(key, value)
+    name = "finance-positions-2025-26-Q4.csv"
+    (pipeline.landing / "finance" / name).write_text(
+        "org_code,org_name,period,in_deficit,receiving_deficit_support,plan,actual,unit,source_document,notes\n"
+        "RZZ,NO SUCH TRUST,2025-26 Q4,Y,N,-1.0,-1.5,pct_of_turnover,test,constructed\n"
+    )
+    before = pipeline.fingerprint()
+    [result] = [
+        r
+        for r in loader.ingest_source("finance", pipeline.target, pipeline.settings())
+        if r.file_name == name
+    ]
+    assert result.status == "loaded"
+    try:
+        with pytest.raises(RuntimeError) as error:
+            tasks.build_marts()
+        assert "assert_finance_positions_name_known_trusts" in str(error.value)
+        assert pipeline.fingerprint() == before
+    finally:
+        with warehouse.connect(pipeline.target) as conn:
+            conn.execute("delete from raw.finance_positions where _source_file = %s", (name,))
+            conn.execute("delete from raw.load_manifest where file_name = %s", (name,))
+        (pipeline.landing / "finance" / name).unlink()
