@@ -106,15 +106,7 @@ with_decision as (
         decision.decision_id,
         decision.segment as decision_segment
     from with_deficit
-    left join lateral (
-        select *
-        from decisions
-        where decisions.org_code = with_deficit.org_code
-            and with_deficit.period_start between decisions.effective_from
-                and coalesce(decisions.effective_to, 'infinity'::date)
-        order by decisions.decided_on desc, decisions.decision_id desc
-        limit 1
-    ) as decision on true
+    {{ decision_in_force('decisions', 'with_deficit') }}
 
 ),
 

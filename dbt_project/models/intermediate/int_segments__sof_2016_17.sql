@@ -44,15 +44,7 @@ with_decision as (
         decision.decision_id,
         decision.segment as decision_segment
     from summarised
-    left join lateral (
-        select *
-        from decisions
-        where decisions.org_code = summarised.org_code
-            and summarised.period_start between decisions.effective_from
-                and coalesce(decisions.effective_to, 'infinity'::date)
-        order by decisions.decided_on desc, decisions.decision_id desc
-        limit 1
-    ) as decision on true
+    {{ decision_in_force('decisions', 'summarised') }}
 
 ),
 

@@ -69,16 +69,7 @@ with_decision as (
     from aggregated
     inner join rules
         on aggregated.framework_version = rules.framework_version
-    left join lateral (
-        select *
-        from decisions
-        where decisions.org_code = aggregated.system_code
-            and decisions.framework_version = aggregated.framework_version
-            and aggregated.period_start between decisions.effective_from
-                and coalesce(decisions.effective_to, 'infinity'::date)
-        order by decisions.decided_on desc, decisions.decision_id desc
-        limit 1
-    ) as decision on true
+    {{ decision_in_force('decisions', 'aggregated', org_column='system_code', match_framework_version=true) }}
 
 ),
 
