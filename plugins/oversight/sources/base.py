@@ -7,8 +7,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oversight.errors import BadInputError
+
+if TYPE_CHECKING:
+    from oversight.peek import Peek
 
 METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_load_id", "bigint not null"),
@@ -73,6 +77,27 @@ class FileInfo:
 
 
 @dataclass(frozen=True)
+class Recognition:
+    """A source's verdict on a peeked file (see ``SourceSpec.recognise``).
+
+    matched: the file is this source's (its content says so; the name alone never suffices);
+    score: how close it came, 0-100, used to name the closest source of an unrecognised file;
+    reason: what matched, or why not (shown in the manifest and the run summary);
+    period / revision: what the content (or failing that the name) says the file covers;
+    name_period: the period the file name states, if any (the scan quarantines a file whose name
+    and content disagree, with both values in the reason).
+    """
+
+    source: str
+    matched: bool
+    score: int
+    reason: str
+    period: date | None = None
+    revision: int = 0
+    name_period: date | None = None
+
+
+@dataclass(frozen=True)
 class HeaderMatch:
     layout: Layout
     row_number: int
@@ -131,6 +156,12 @@ class SourceSpec:
         )
 
     def file_info(self, path: Path) -> FileInfo:
+        raise NotImplementedError
+
+    def recognise(self, peek: Peek) -> Recognition:
+        """Is this peeked file one of this source's? Decided by content (header row, title block,
+        sheet names, period values); the name is a hint. Every source implements it; the landing
+        scan calls it for every file against every source."""
         raise NotImplementedError
 
     def rows(self, path: Path, info: FileInfo) -> Iterator[tuple[int, str, dict[str, str]]]:
