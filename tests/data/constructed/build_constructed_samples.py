@@ -254,9 +254,17 @@ def write_mhsds(folder: Path) -> None:
         "MEASURE_NAME",
         "MEASURE_VALUE",
     ]
-    for month, mon, last_day in ((10, "Oct", 31), (11, "Nov", 30)):
+    # October and November 2024 (the contract tests' known answers), and April-June 2025 (the
+    # quarter Q1 2025/26 that the other bundled sources cover)
+    for year, month, mon, last_day in (
+        (2024, 10, "Oct", 31),
+        (2024, 11, "Nov", 30),
+        (2025, 4, "Apr", 30),
+        (2025, 5, "May", 31),
+        (2025, 6, "Jun", 30),
+    ):
         rng = random.Random(9000 + month)
-        start, end = f"2024-{month:02d}-01", f"2024-{month:02d}-{last_day}"
+        start, end = f"{year}-{month:02d}-01", f"{year}-{month:02d}-{last_day}"
         provider_rows: list[list[str]] = []
         england: dict[str, int] = {m: 0 for m, _ in MHSDS_MEASURES}
         for code, name in MENTAL_HEALTH:
@@ -324,7 +332,7 @@ def write_mhsds(folder: Path) -> None:
             for m, n in MHSDS_MEASURES
         ]
         text = _csv_text([header, *england_rows, *provider_rows])
-        (folder / f"MHSDS Data_{mon}Perf_2024.csv").write_text(text, encoding="utf-8")
+        (folder / f"MHSDS Data_{mon}Perf_{year}.csv").write_text(text, encoding="utf-8")
 
 
 # ---- NOF metric data and league table -----------------------------------------------------------
@@ -618,7 +626,7 @@ def write_nof(folder: Path) -> None:
 DEFICIT_SUPPORT = {"RF4", "RQ3", "RWP", "R1H", "RJZ", "RTH", "RWE", "RQX"}
 
 
-def finance_rows() -> list[list[str]]:
+def finance_rows(quarter: str = "2025-26 Q3") -> list[list[str]]:
     rng = random.Random(3)
     planned = planned_surplus()
     rows = []
@@ -638,17 +646,19 @@ def finance_rows() -> list[list[str]]:
             note = (
                 "deficit flag and planned deficit -3.24 % as published (DOMAIN.md §3.3); actual constructed"
             )
+        if quarter != "2025-26 Q3":  # only Q3 2025/26 flags are published; other quarters repeat them
+            note = f"CONSTRUCTED: the Q3 2025/26 flag assumed for {quarter}; amounts constructed"
         rows.append(
             [
                 code,
                 NAMES[code],
-                "2025-26 Q3",
+                quarter,
                 in_deficit,
                 support,
                 plan,
                 actual,
                 "pct_of_turnover",
-                "constructed (layout of NHS England Financial performance report 2025/26 Q3)",
+                f"constructed (layout of NHS England Financial performance report {quarter.replace('-', '/')})",  # noqa: E501
                 note,
             ]
         )
@@ -661,13 +671,13 @@ def finance_rows() -> list[list[str]]:
             [
                 code,
                 name,
-                "2025-26 Q3",
+                quarter,
                 in_deficit,
                 support,
                 plan,
                 actual,
                 "pct_of_turnover",
-                "constructed (layout of NHS England Financial performance report 2025/26 Q3)",
+                f"constructed (layout of NHS England Financial performance report {quarter.replace('-', '/')})",  # noqa: E501
                 CONSTRUCTED_NOTE,
             ]
         )
@@ -687,9 +697,12 @@ def write_finance(folder: Path) -> None:
         "source_document",
         "notes",
     ]
-    (folder / "finance-positions-2025-26-Q3.csv").write_text(
-        _csv_text([header, *finance_rows()]), encoding="utf-8"
-    )
+    # Q3 2025/26 (the published league table's quarter) and Q1 2025/26 (the quarter of the bundled
+    # real A&E, cancer, DM01 and staff survey files), with the same constructed flags
+    for quarter in ("2025-26 Q3", "2025-26 Q1"):
+        (folder / f"finance-positions-{quarter.replace(' ', '-')}.csv").write_text(
+            _csv_text([header, *finance_rows(quarter)]), encoding="utf-8"
+        )
 
 
 def build(target: Path) -> None:
