@@ -72,6 +72,7 @@ class ScannedFile:
     revision: int
     reason: str
     closest: str | None = None  # unrecognised / ambiguous: the source that came closest
+    by_name: bool = False  # taken by the publisher-name rule: the loader reads the name (file_info)
 
     @property
     def name(self) -> str:
@@ -148,6 +149,7 @@ def classify(path: Path, relative: str, sources: dict[str, SourceSpec]) -> Scann
                 period=_name_info(spec, path).period,
                 revision=_name_info(spec, path).revision,
                 reason=f"the publisher's {spec.name} file name (content: {verdicts[spec.name].reason})",
+                by_name=True,
             )
         if len(named) > 1:
             return ScannedFile(

@@ -253,6 +253,8 @@ class SourceSpec:
     description: str
     cadence: str
     layouts: tuple[Layout, ...]
+    # The publisher's own file name: a hint only. The landing scan gives a file to the source
+    # whose recognise() matches its content; only a file no content matches goes by this name.
     file_pattern: re.Pattern[str]
     header_search_rows: int = 1
     # Backfill: a run for logical date D expects the file of period expected_period(D): the period
@@ -287,15 +289,6 @@ class SourceSpec:
         )
 
     # ---- files ---------------------------------------------------------------------------------
-    def discover(self, landing_dir: Path) -> list[Path]:
-        folder = landing_dir / self.name
-        if not folder.is_dir():
-            return []
-        files = [p for p in folder.iterdir() if p.is_file() and self.file_pattern.search(p.name)]
-        return sorted(
-            files, key=lambda p: (self.file_info(p).period or date.min, self.file_info(p).revision, p.name)
-        )
-
     def file_info(self, path: Path) -> FileInfo:
         raise NotImplementedError
 

@@ -29,7 +29,6 @@ from oversight.sources.nof_metrics import (
     NUMBER,
     POSITIVE_INTEGER,
     complete_record,
-    discover_in_shared_folder,
     nof_file_info,
     recognise_nof,
     start_rows,
@@ -88,9 +87,6 @@ class NofLeagueTable(SourceSpec):
         "rank": r"^\s*[1-9][0-9]*\s*$",
     }
     raw_unique_per_load = ("trust_code", "quarter")
-
-    def discover(self, landing_dir: Path) -> list[Path]:
-        return discover_in_shared_folder(self, landing_dir)
 
     def recognise(self, peek: Peek) -> Recognition:
         return recognise_nof(self, peek, LEAGUE_FILE_NAME)

@@ -122,8 +122,8 @@ def trust_type_fits_file(trust_type: str, peer_group: str) -> bool:
 
 
 def nof_file_info(path: Path, pattern: re.Pattern[str], spec: SourceSpec) -> FileInfo:
-    """Quarter and revision of a NOF file. Never raises for a name that matches (``discover`` sorts
-    by it): a quarter that cannot be found is None, and ``rows`` then rejects the file."""
+    """Quarter and revision of a NOF file. Never raises for a name that matches (the landing scan
+    sorts by it): a quarter that cannot be found is None, and ``rows`` then rejects the file."""
     match = pattern.match(path.name)
     if not match:
         raise BadInputError(path.name, "file_name_matches_publisher", f"expected {pattern.pattern}")
@@ -180,19 +180,6 @@ def _first_row_quarter(path: Path, spec: SourceSpec) -> date | None:
     finally:
         lines.close()  # closes the file: only the header and the first data row are read
     return None
-
-
-def discover_in_shared_folder(spec: SourceSpec, landing_dir: Path) -> list[Path]:
-    folder = landing_dir / LANDING_FOLDER
-    if not folder.is_dir():
-        return []
-    files = [p for p in folder.iterdir() if p.is_file() and spec.file_pattern.search(p.name)]
-
-    def order(path: Path) -> tuple:
-        info = spec.file_info(path)
-        return (info.period or date.min, info.revision, path.name)
-
-    return sorted(files, key=order)
 
 
 class NofRowChecks:
@@ -314,9 +301,6 @@ class NofPublishedMetrics(SourceSpec):
         "rank": r"^\s*([1-9][0-9]*)?\s*$",
     }
     raw_unique_per_load = ("trust_code", "metric_id", "reporting_date", "units", "quarter")
-
-    def discover(self, landing_dir: Path) -> list[Path]:
-        return discover_in_shared_folder(self, landing_dir)
 
     def recognise(self, peek: Peek) -> Recognition:
         return recognise_nof(self, peek, METRICS_FILE_NAME)

@@ -183,19 +183,6 @@ class OdsMappings(SourceSpec):
         "successor_code": r"^([A-Z0-9]{3,6})?$",
     }
 
-    def discover(self, landing_dir: Path) -> list[Path]:
-        folder = landing_dir / self.landing_folder
-        if not folder.is_dir():
-            return []
-        files = [p for p in folder.iterdir() if p.is_file() and self.file_pattern.search(p.name)]
-        return sorted(files, key=lambda p: (self._safe_period(p), p.name))
-
-    def _safe_period(self, path: Path) -> date:
-        try:
-            return self.file_info(path).period or date.min
-        except BadInputError:  # reported when the file is loaded (and quarantined)
-            return date.min
-
     def recognise(self, peek: Peek) -> Recognition:
         """By the header on line 1 (one of three layouts); the period is the name's (the files do
         not state one): the month of ``ae_<month><year>``, the date of ``data_DSPTmetric_<date>``."""

@@ -243,7 +243,7 @@ class RttFullExtract(SourceSpec):
 
     @staticmethod
     def _check_file(path: Path, period: date) -> None:
-        """Rules on the name checked at load time (file_info must not raise for a discovered file):
+        """Rules on the name checked at load time (file_info must not raise for a file the scan assigns):
         the leading date is in the named month, and the month is not in the future. A download
         under another name (no leading date) is checked by its Period values only."""
         stamp = path.name[:8]
