@@ -162,7 +162,11 @@ def classify(path: Path, relative: str, sources: dict[str, SourceSpec]) -> Scann
                 closest=named[0],
             )
         closest = max(verdicts.values(), key=lambda r: r.score, default=None)
-        if seen.error:
+        if seen.kind == "binary":
+            reason = (
+                f"a binary file of {seen.size:,} bytes (not text, a workbook or a ZIP): no source reads it"
+            )
+        elif seen.error:
             reason = seen.error
         elif closest is None or closest.score == 0:
             reason = f"no source's layout comes close (a {seen.kind} file of {seen.size:,} bytes)"

@@ -125,10 +125,13 @@ class HeaderFit:
         """Recognition score, 0-100. A row with every required header scores 60-100, the more of
         its cells the layout explains the higher (so of two layouts whose required headers are all
         present, the more specific wins); a partial header scores below 60, by the share of the
-        required headers present."""
+        required headers present and the share of the row's cells the layout knows (their harmonic
+        mean, so that neither a small layout nor a wide unrelated row comes out close)."""
+        precision = self.known / max(self.cells, 1)
         if self.matched:
-            return 60 + round(40 * self.known / max(self.cells, 1))
-        return round(59 * self.present / max(self.required, 1))
+            return 60 + round(40 * precision)
+        recall = self.present / max(self.required, 1)
+        return round(59 * 2 * precision * recall / (precision + recall)) if recall and precision else 0
 
     def describe(self) -> str:
         if self.matched:
