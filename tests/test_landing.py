@@ -267,3 +267,33 @@ def test_an_existing_manifest_is_migrated_in_place(fresh_db) -> None:  # noqa: A
             "insert into raw.load_manifest (file_name, file_sha256, file_bytes, status) "
             "values ('y', 'y', 1, 'ignored')"
         )
+
+
+def test_renamed_downloads_of_the_other_text_sources_read_the_same_rows(tmp_path: Path) -> None:
+    """The rules that used to read the file name (the NOF trust type, the mapping file's kind, the
+    RTT date stamp) read the content when the name is not the publisher's."""
+    nof = SAMPLES / "nof" / "nhs-oversight-framework-acute-trust-data-q3-25-26.csv"
+    mapping = SAMPLES / "ods" / "ae_june2025_system_mapping_org_region_icb.csv"
+    mhsds = SAMPLES / "mhsds" / "MHSDS Data_OctPerf_2024.csv"
+    finance = SAMPLES / "finance" / "finance-positions-2025-26-Q3.csv"
+    put(nof, tmp_path, "nof-acute q3-25-26 (1).csv")
+    put(mapping, tmp_path, "org-region-icb.csv")
+    put(mhsds, tmp_path, "mhsds-main-1.csv")
+    put(finance, tmp_path, "finance positions.csv")
+    found = {f.relative: f for f in landing.scan(tmp_path)}
+    assert {k: (f.source, f.period, f.revision) for k, f in found.items()} == {
+        "nof-acute q3-25-26 (1).csv": ("nof_metrics", date(2025, 10, 1), 0),
+        "org-region-icb.csv": ("ods_mappings", None, 0),  # the mapping files state no period
+        # the month from REPORTING_PERIOD_END, the stage (Performance = 10) from STATUS
+        "mhsds-main-1.csv": ("mhsds", date(2024, 10, 1), 10),
+        "finance positions.csv": ("finance", date(2025, 10, 1), 0),  # period column '2025-26 Q3'
+    }
+    for relative, original in (
+        ("nof-acute q3-25-26 (1).csv", nof),
+        ("org-region-icb.csv", mapping),
+        ("mhsds-main-1.csv", mhsds),
+        ("finance positions.csv", finance),
+    ):
+        spec, scanned = landing.SOURCES[found[relative].source], found[relative]
+        renamed = [(n, layout, r) for n, layout, r in spec.rows(scanned.path, scanned.info)]
+        assert renamed == list(spec.rows(original, spec.file_info(original))), relative
