@@ -21,6 +21,13 @@ values in the reason.
 Not scanned (``IGNORED``): dot files, and the documentation and scripts that travel with data
 folders (``README*``, ``*.md``, ``*.py``, ``*.reason.txt``). Every other file gets a manifest row.
 
+Every file gets a ``raw.load_manifest`` row (``oversight.loader``): ``loaded``, ``duplicate`` (the
+same content, by sha256, under another name or path), ``quarantined`` (with the reason), or
+``unrecognised`` (unrecognised and ambiguous files: source null, ``closest_source`` and the reason).
+When: every ingestion run scans, loads its own source's files and records the files no source
+takes, once per landing path and sha256 (a unique index; a re-run adds nothing). So a stray file is
+accounted for by the first ingestion DAG that runs after it lands, without a DAG of its own.
+
 Each Airflow task process scans afresh (a file may arrive at any time); within one process the
 peek, the verdict and the sha256 of an unchanged file (same size and mtime) are reused, so the
 thirteen ingestion DAGs of ``make run`` peek each file once.
