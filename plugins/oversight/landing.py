@@ -133,8 +133,8 @@ def scan(landing_dir: Path, sources: dict[str, SourceSpec] | None = None) -> lis
             found = classify(path, relative, sources)
             if sources is SOURCES:
                 _CACHE[key] = found
-        elif found.relative != relative:
-            found = replace(found, relative=relative)
+        elif (found.path, found.relative) != (path, relative):  # the same file reached another way
+            found = replace(found, path=path, relative=relative)
         scanned.append(found)
     return sorted(scanned, key=lambda f: (f.source or "", *f.order()))
 
