@@ -133,7 +133,9 @@ def test_workbook_order_undated_first_and_file_name_dates(tmp_path: Path) -> Non
     (tmp_path / "cqc").mkdir()
     for path in (MONTH_2, PROVIDERS, SAMPLE):
         shutil.copy2(path, tmp_path / "cqc" / path.name)
-    assert [p.name for p in CQC.discover(tmp_path)] == [SAMPLE.name, MONTH_2.name, PROVIDERS.name]
+    from oversight import landing
+
+    assert [f.name for f in landing.files_of("cqc", tmp_path)] == [SAMPLE.name, MONTH_2.name, PROVIDERS.name]
     for name, detail in (
         ("31_February_2026_Latest_ratings.ods", "day is out of range"),
         ("05_Mai_2026_Latest_ratings.ods", "'Mai' is not a month"),

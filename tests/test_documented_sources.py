@@ -247,8 +247,14 @@ def test_both_nof_sources_read_the_one_nof_folder(tmp_path: Path) -> None:
     folder.mkdir(parents=True)
     for path in (NOF_Q3_V2, NOF_Q3, LEAGUE_Q3, SAMPLES / "nof" / "README.md"):
         shutil.copy2(path, folder / path.name)
-    assert [p.name for p in NOF.discover(tmp_path / "landing")] == [NOF_Q3.name, NOF_Q3_V2.name]
-    assert [p.name for p in LEAGUE.discover(tmp_path / "landing")] == [LEAGUE_Q3.name]
+    from oversight import landing
+
+    scanned = landing.scan(tmp_path / "landing")  # README.md is documentation, not scanned
+    assert [(f.name, f.source) for f in scanned] == [
+        (LEAGUE_Q3.name, "nof_league_table"),
+        (NOF_Q3.name, "nof_metrics"),
+        (NOF_Q3_V2.name, "nof_metrics"),
+    ]
     assert (NOF.landing_folder, LEAGUE.landing_folder) == ("nof", "nof")
 
 

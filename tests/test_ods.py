@@ -51,9 +51,11 @@ def test_mapping_files_share_the_ods_folder_with_etr_but_not_its_source(tmp_path
     (tmp_path / "ods").mkdir()
     for path in SAMPLES.iterdir():
         shutil.copy2(path, tmp_path / "ods" / path.name)
-    assert [p.name for p in ODS.discover(tmp_path)] == ["etr_2025-Q1.csv"]
+    from oversight import landing
+
+    assert [f.name for f in landing.files_of("ods", tmp_path)] == ["etr_2025-Q1.csv"]
     # oldest period first: DSPT (2022-02-08), then the two June 2025 A&E sheets
-    assert [p.name for p in MAPPINGS.discover(tmp_path)] == [DSPT, ORG_ICB, STP_ICB]
+    assert [f.name for f in landing.files_of("ods_mappings", tmp_path)] == [DSPT, ORG_ICB, STP_ICB]
     assert MAPPINGS.file_info(SAMPLES / DSPT).period == date(2022, 2, 8)
     assert MAPPINGS.file_info(SAMPLES / ORG_ICB).period == date(2025, 6, 1)
 

@@ -1,6 +1,6 @@
 """Load publisher files into raw tables with PostgreSQL COPY, once per file, with quarantine.
 
-For each file in LANDING_DIR/<source>/:
+For each file the landing scan (oversight.landing) assigns to a source, in any folder of LANDING_DIR:
 - its sha256 is looked up in ``raw.load_manifest``: a file already loaded is a no-op, a file
   already quarantined is reported again, not re-read;
 - otherwise its rows are checked against the source's contract while they stream into the raw
@@ -14,7 +14,6 @@ and the earlier ones stay queryable.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -23,10 +22,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from oversight import landing
 from oversight.errors import BadInputError
+from oversight.landing import sha256_of
 from oversight.settings import RAW_SCHEMA, Settings, get_settings
 from oversight.sources import SOURCES, get_source
-from oversight.sources.base import SourceSpec
+from oversight.sources.base import FileInfo, SourceSpec
 
 if TYPE_CHECKING:
     import psycopg
@@ -46,14 +47,6 @@ class LoadResult:
     period: str | None = None
     vintage: int | None = None
     message: str | None = None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def create_raw_tables(conn: psycopg.Connection) -> None:
@@ -83,33 +76,64 @@ def quarantine_file(settings: Settings, spec: SourceSpec, path: Path, error: Bad
 
 
 def load_file(
-    conn: psycopg.Connection, spec: SourceSpec, path: Path, settings: Settings | None = None
+    conn: psycopg.Connection,
+    spec: SourceSpec,
+    path: Path,
+    settings: Settings | None = None,
+    scanned: landing.ScannedFile | None = None,
 ) -> LoadResult:
+    """Load one landing file of ``spec``: period and revision from the scan (what ``recognise``
+    read in the file), else from the file name (``file_info``)."""
     settings = settings or get_settings()
-    sha = sha256_of(path)
+    if scanned is None:
+        scanned = landing.ScannedFile(
+            path=path,
+            relative=_relative(path, settings),
+            size=path.stat().st_size,
+            sha256=sha256_of(path),
+            kind="",
+            verdict=landing.RECOGNISED,
+            source=spec.name,
+            period=None,
+            revision=0,
+            reason="loaded by name",
+            by_name=True,
+        )
+    # a file taken by its publisher name has the period and revision its name gives (file_info,
+    # which names the rule a malformed name breaks); otherwise what the scan read in the file
+    info: FileInfo | None = None if scanned.by_name else scanned.info
+    sha, relative = scanned.sha256, scanned.relative
     previous = conn.execute(
-        f"select status, load_id, message from {RAW_SCHEMA}.load_manifest "
-        "where source = %s and file_sha256 = %s order by load_id desc limit 1",
+        f"select status, load_id, message, file_name, landing_path from {RAW_SCHEMA}.load_manifest "
+        "where source = %s and file_sha256 = %s and status in ('loaded', 'quarantined') "
+        "order by load_id desc limit 1",
         (spec.name, sha),
     ).fetchone()
     conn.commit()
     if previous and previous[0] == "loaded":
-        return LoadResult(
-            spec.name,
-            path.name,
-            "duplicate",
-            load_id=previous[1],
-            message=f"identical file already loaded as load {previous[1]}",
-        )
+        if previous[4] == relative or (previous[4] is None and previous[3] == path.name):
+            return LoadResult(
+                spec.name,
+                path.name,
+                "duplicate",
+                load_id=previous[1],
+                message=f"identical file already loaded as load {previous[1]}",
+            )
+        return _record_duplicate(conn, spec, scanned, previous[1], previous[4] or previous[3])
     if previous and previous[0] == "quarantined":
+        if not (previous[4] == relative or (previous[4] is None and previous[3] == path.name)):
+            _record_quarantined_copy(conn, spec, scanned, previous[4] or previous[3], previous[2])
         return LoadResult(
             spec.name, path.name, "previously_quarantined", load_id=previous[1], message=previous[2]
         )
 
-    size = path.stat().st_size
-    period: date | None = None
+    size = scanned.size
+    period: date | None = scanned.period
     try:
-        info = spec.file_info(path)
+        if scanned.verdict == landing.CONFLICT:
+            raise BadInputError(path.name, "period_in_name_matches_content", scanned.reason)
+        if info is None:
+            info = spec.file_info(path)
         period = info.period
         if size == 0:
             raise BadInputError(path.name, "file_is_not_empty", "the file has 0 bytes")
@@ -122,18 +146,20 @@ def load_file(
             ).fetchone()[0]
             load_id = conn.execute(
                 f"insert into {RAW_SCHEMA}.load_manifest "
-                "(source, file_name, file_sha256, file_bytes, period, vintage, revision, status, "
-                "target_table) "
-                "values (%s, %s, %s, %s, %s, %s, %s, 'loaded', %s) returning load_id",
+                "(source, file_name, landing_path, file_sha256, file_bytes, period, vintage, revision, "
+                "status, target_table, message) "
+                "values (%s, %s, %s, %s, %s, %s, %s, %s, 'loaded', %s, %s) returning load_id",
                 (
                     spec.name,
                     path.name,
+                    relative,
                     sha,
                     size,
                     period,
                     vintage,
                     info.revision,
                     f"{RAW_SCHEMA}.{spec.raw_table}",
+                    scanned.reason,
                 ),
             ).fetchone()[0]
             rows = _copy_rows(conn, spec, path, info, load_id, sha, period)
@@ -148,9 +174,9 @@ def load_file(
         with conn.transaction():
             load_id = conn.execute(
                 f"insert into {RAW_SCHEMA}.load_manifest "
-                "(source, file_name, file_sha256, file_bytes, period, status, message) "
-                "values (%s, %s, %s, %s, %s, 'quarantined', %s) returning load_id",
-                (spec.name, path.name, sha, size, period, str(error)),
+                "(source, file_name, landing_path, file_sha256, file_bytes, period, status, message) "
+                "values (%s, %s, %s, %s, %s, %s, 'quarantined', %s) returning load_id",
+                (spec.name, path.name, relative, sha, size, period, str(error)),
             ).fetchone()[0]
         log.error("quarantined %s -> %s: %s", path, target, error)
         return LoadResult(
@@ -169,6 +195,85 @@ def load_file(
     return LoadResult(
         spec.name, path.name, "loaded", rows, load_id, period.isoformat() if period else None, vintage
     )
+
+
+def _relative(path: Path, settings: Settings) -> str:
+    try:
+        return path.resolve().relative_to(settings.landing_dir.resolve()).as_posix()
+    except ValueError:  # a file loaded from outside the landing folder (tests, benchmarks)
+        return path.name
+
+
+def _record_duplicate(
+    conn: psycopg.Connection, spec: SourceSpec, scanned: landing.ScannedFile, load_id: int, loaded_as: str
+) -> LoadResult:
+    """The same content under another name or path: one ``duplicate`` row (once per path and
+    sha256), never a second load or a new vintage."""
+    message = f"same content (sha256) as {loaded_as}, loaded as load {load_id}"
+    with conn.transaction():
+        conn.execute(
+            f"insert into {RAW_SCHEMA}.load_manifest "
+            "(source, file_name, landing_path, file_sha256, file_bytes, period, revision, status, "
+            "duplicate_of, message) values (%s, %s, %s, %s, %s, %s, %s, 'duplicate', %s, %s) "
+            "on conflict do nothing",
+            (
+                spec.name,
+                scanned.name,
+                scanned.relative,
+                scanned.sha256,
+                scanned.size,
+                scanned.period,
+                scanned.revision,
+                load_id,
+                message,
+            ),
+        )
+    return LoadResult(spec.name, scanned.name, "duplicate", load_id=load_id, message=message)
+
+
+def _record_quarantined_copy(
+    conn: psycopg.Connection, spec: SourceSpec, scanned: landing.ScannedFile, first: str, reason: str
+) -> None:
+    """A copy (other name or path) of a quarantined file: its own quarantined row, once."""
+    with conn.transaction():
+        conn.execute(
+            f"insert into {RAW_SCHEMA}.load_manifest "
+            "(source, file_name, landing_path, file_sha256, file_bytes, period, status, message) "
+            "select %s, %s, %s, %s, %s, %s, 'quarantined', %s where not exists ("
+            f"select 1 from {RAW_SCHEMA}.load_manifest where file_sha256 = %s and landing_path = %s)",
+            (
+                spec.name,
+                scanned.name,
+                scanned.relative,
+                scanned.sha256,
+                scanned.size,
+                scanned.period,
+                f"same content (sha256) as {first}, quarantined: {reason}",
+                scanned.sha256,
+                scanned.relative,
+            ),
+        )
+
+
+def record_unaccounted(conn: psycopg.Connection, files: list[landing.ScannedFile]) -> int:
+    """An ``unrecognised`` manifest row for each file no source takes (unrecognised or ambiguous),
+    once per landing path and sha256: every ingestion run records them, so a file is accounted
+    for as soon as any ingestion DAG runs, and a re-run adds nothing. Returns the rows added."""
+    added = 0
+    with conn.transaction():
+        for f in files:
+            if f.source is not None:
+                continue
+            cursor = conn.execute(
+                f"insert into {RAW_SCHEMA}.load_manifest "
+                "(source, file_name, landing_path, file_sha256, file_bytes, status, closest_source, "
+                "message) values (null, %s, %s, %s, %s, 'unrecognised', %s, %s) on conflict do nothing",
+                (f.name, f.relative, f.sha256, f.size, f.closest, f"{f.verdict}: {f.reason}"),
+            )
+            added += cursor.rowcount
+    if added:
+        log.warning("%d landing file(s) recognised by no source (see raw.load_manifest)", added)
+    return added
 
 
 @dataclass(frozen=True)
@@ -207,7 +312,9 @@ def ingest_source(
     settings: Settings | None = None,
     period: date | None = None,
 ) -> list[LoadResult]:
-    """Load every new file of one source from the landing directory, oldest period first.
+    """Load every new file of one source, oldest period first: the files the landing scan assigns
+    to it, in any folder of the landing directory. Files no source takes are recorded too
+    (``record_unaccounted``), whichever source's run finds them first.
 
     With `period` (a backfill run), only that period's files are considered, and a period with no
     file, neither in the landing directory nor loaded before, is reported as `missing`.
@@ -217,14 +324,16 @@ def ingest_source(
     settings = settings or get_settings()
     spec = get_source(source)
     target = target or warehouse.resolve(settings)
-    paths = spec.discover(settings.landing_dir)
+    scanned = landing.scan(settings.landing_dir)
+    files = [f for f in scanned if f.source == source]
     if period is not None:
-        paths = [p for p in paths if spec.file_info(p).period == period]
+        files = [f for f in files if f.period == period]
     results = []
     with warehouse.connect(target) as conn:
-        for path in paths:
-            results.append(load_file(conn, spec, path, settings))
-        if period is not None and not paths:
+        record_unaccounted(conn, scanned)
+        for scanned_file in files:
+            results.append(load_file(conn, spec, scanned_file.path, settings, scanned_file))
+        if period is not None and not files:
             results.append(_missing_period(conn, spec, period, settings))
     return results
 
@@ -252,7 +361,7 @@ def _missing_period(
         "missing",
         period=period.isoformat(),
         message=f"no file for period {period:%Y-%m} in "
-        f"{settings.landing_dir / getattr(spec, 'landing_folder', spec.name)} "
+        f"{settings.landing_dir} (any folder) "
         f"and none loaded before (source {spec.name}, {spec.cadence})",
     )
 

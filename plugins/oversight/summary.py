@@ -15,10 +15,12 @@ def collect(settings: Settings) -> dict:
         for source, files, rows, quarantined in conn.execute(
             f"select source, count(*) filter (where status = 'loaded'), "
             f"coalesce(sum(rows_loaded) filter (where status = 'loaded'), 0), "
-            f"count(*) filter (where status = 'quarantined') from {RAW_SCHEMA}.load_manifest group by source "
+            f"count(*) filter (where status = 'quarantined') from {RAW_SCHEMA}.load_manifest "
+            "where source is not null group by source "
             "order by source"
         ):
             summary["sources"][source] = {"files": files, "rows": int(rows), "quarantined": quarantined}
+        summary["landing"] = _landing_accounts(conn, settings)
         has_marts = conn.execute(
             "select 1 from information_schema.tables where table_schema = %s and table_name = 'fct_segment'",
             (PUBLISHED_SCHEMA,),
@@ -40,6 +42,66 @@ def collect(settings: Settings) -> dict:
     return summary
 
 
+def _landing_accounts(conn, settings: Settings) -> list[dict]:  # noqa: ANN001
+    """Every file the landing scan finds, with what its latest manifest row says became of it
+    (status None: the file has no manifest row yet, e.g. its source's DAG did not run)."""
+    from oversight import landing
+
+    rows = conn.execute(
+        f"select coalesce(landing_path, file_name), file_name, file_sha256, source, status, message, "
+        f"closest_source from {RAW_SCHEMA}.load_manifest order by load_id"
+    ).fetchall()
+    latest: dict[tuple[str, str], tuple] = {}
+    for path, name, sha, source, status, message, closest in rows:
+        latest[(path, sha)] = (source, status, message, closest)
+        latest.setdefault((name, sha), (source, status, message, closest))  # rows before landing_path
+    accounts = []
+    for f in landing.scan(settings.landing_dir):
+        source, status, message, closest = latest.get((f.relative, f.sha256)) or latest.get(
+            (f.name, f.sha256), (f.source, None, f.reason, f.closest)
+        )
+        accounts.append(
+            {
+                "file": f.relative,
+                "source": source,
+                "status": status,
+                "message": message,
+                "closest": closest,
+            }
+        )
+    return accounts
+
+
+def _landing_lines(accounts: list[dict], landing_dir: object) -> list[str]:
+    counts: dict[str, int] = {}
+    for a in accounts:
+        counts[a["status"] or "no manifest row"] = counts.get(a["status"] or "no manifest row", 0) + 1
+    order = ["loaded", "duplicate", "quarantined", "unrecognised", "no manifest row"]
+    tally = ", ".join(f"{counts[k]} {k}" for k in order if k in counts)
+    missing = counts.get("no manifest row", 0)
+    lines = [
+        f"landing files    {len(accounts)} under {landing_dir}: {tally or 'none'}; "
+        + ("every file accounted for" if not missing else f"{missing} NOT ACCOUNTED FOR")
+    ]
+    for status, title in (
+        ("quarantined", "quarantined (source: file, reason)"),
+        ("unrecognised", "unrecognised (file, closest source, reason)"),
+        (None, "NOT ACCOUNTED FOR (no manifest row)"),
+    ):
+        chosen = [a for a in accounts if a["status"] == status]
+        if not chosen:
+            continue
+        lines.append(f"  {title}:")
+        for a in chosen:
+            reason = " ".join(str(a["message"] or "").split())
+            reason = reason if len(reason) <= 240 else reason[:237] + "..."
+            if status == "unrecognised":
+                lines.append(f"    {a['file']}  closest: {a['closest'] or 'none'}  {reason}")
+            else:
+                lines.append(f"    {a['source'] or '-'}: {a['file']}  {reason}")
+    return lines
+
+
 def print_summary(
     settings: Settings | None = None,
     elapsed_seconds: float | None = None,
@@ -59,6 +121,7 @@ def print_summary(
             f"[this run: {len(new)} new file(s), {new_rows:,} rows]"
             + (f"  quarantined: {info['quarantined']}" if info["quarantined"] else "")
         )
+    lines.extend(_landing_lines(data["landing"], settings.landing_dir))
     dbt = reports.read_report("dbt_build", settings)
     if dbt:
         lines.append(

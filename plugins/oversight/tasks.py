@@ -112,7 +112,9 @@ def _withdraw_loads(
     spec = get_source(source)
     with warehouse.connect(target) as conn:
         files = conn.execute(
-            f"select load_id, file_name from {RAW_SCHEMA}.load_manifest where load_id = any(%s)", (load_ids,)
+            f"select load_id, file_name, coalesce(landing_path, file_name) from {RAW_SCHEMA}.load_manifest "
+            "where load_id = any(%s)",
+            (load_ids,),
         ).fetchall()
         conn.execute(f"delete from {RAW_SCHEMA}.{spec.raw_table} where _load_id = any(%s)", (load_ids,))
         conn.execute(
@@ -120,8 +122,10 @@ def _withdraw_loads(
             "where load_id = any(%s)",
             (f"raw gate failed: {reason}"[:4000], load_ids),
         )
-    for _load_id, file_name in files:
-        path = settings.landing_dir / getattr(spec, "landing_folder", spec.name) / file_name
+    for _load_id, file_name, landing_path in files:
+        path = settings.landing_dir / landing_path
+        if not path.exists():  # loaded before landing paths were recorded
+            path = settings.landing_dir / getattr(spec, "landing_folder", spec.name) / file_name
         if path.exists():
             loader.quarantine_file(settings, spec, path, BadInputError(file_name, "raw_gate", reason[:2000]))
 

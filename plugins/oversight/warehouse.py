@@ -142,19 +142,23 @@ def connect(target: Connection | None = None, autocommit: bool = False) -> Itera
         yield conn
 
 
+# What became of a landing file (raw.load_manifest.status); declared once, the check derives from it.
+MANIFEST_STATUSES = ("loaded", "duplicate", "quarantined", "unrecognised")
+_STATUSES = ", ".join(f"'{s}'" for s in MANIFEST_STATUSES)
+
 BOOTSTRAP_SQL = f"""
 create schema if not exists {RAW_SCHEMA};
 
 create table if not exists {RAW_SCHEMA}.load_manifest (
     load_id         bigserial primary key,
-    source          text not null,
+    source          text,
     file_name       text not null,
     file_sha256     text not null,
     file_bytes      bigint not null,
     period          date,
     vintage         integer not null default 1,
     revision        integer not null default 0,
-    status          text not null check (status in ('loaded', 'quarantined')),
+    status          text not null,
     rows_loaded     bigint not null default 0,
     target_table    text,
     message         text,
@@ -163,6 +167,35 @@ create table if not exists {RAW_SCHEMA}.load_manifest (
 
 create unique index if not exists load_manifest_one_load_per_file
     on {RAW_SCHEMA}.load_manifest (source, file_sha256) where status = 'loaded';
+
+-- Every landing file gets a row (issue 9): duplicates and unrecognised files too. Migrated in place
+-- (add column if not exists; the status check widened once), so existing warehouses keep working.
+alter table {RAW_SCHEMA}.load_manifest add column if not exists landing_path text;
+alter table {RAW_SCHEMA}.load_manifest add column if not exists closest_source text;
+alter table {RAW_SCHEMA}.load_manifest add column if not exists duplicate_of bigint;
+do $migrate$
+begin
+    if exists (
+        select 1 from pg_attribute
+        where attrelid = '{RAW_SCHEMA}.load_manifest'::regclass and attname = 'source' and attnotnull
+    ) then
+        alter table {RAW_SCHEMA}.load_manifest alter column source drop not null;
+    end if;
+    if not exists (
+        select 1 from pg_constraint
+        where conrelid = '{RAW_SCHEMA}.load_manifest'::regclass and conname = 'load_manifest_status_check'
+          and pg_get_constraintdef(oid) like '%unrecognised%'
+    ) then
+        alter table {RAW_SCHEMA}.load_manifest drop constraint if exists load_manifest_status_check;
+        alter table {RAW_SCHEMA}.load_manifest add constraint load_manifest_status_check
+            check (status in ({_STATUSES}));
+    end if;
+end
+$migrate$;
+
+create unique index if not exists load_manifest_one_row_per_landing_file
+    on {RAW_SCHEMA}.load_manifest (coalesce(landing_path, file_name), file_sha256)
+    where status in ('duplicate', 'unrecognised');
 
 create table if not exists {RAW_SCHEMA}.decisions (
     decision_id     text primary key,
@@ -186,8 +219,11 @@ comment on table {RAW_SCHEMA}.decisions is
     'Version-controlled decisions can also go in the dbt seed recorded_decisions.csv.';
 
 comment on table {RAW_SCHEMA}.load_manifest is
-    'One row per delivered file and attempt: loaded files (never loaded twice, by sha256) '
-    'and quarantined files with the reason. vintage = order of arrival for the period; revision = what '
+    'One row per landing file and attempt, whatever became of it: loaded (never loaded twice, by '
+    'sha256), duplicate (the same content under another name or path: duplicate_of = its load), '
+    'quarantined (message = the reason) or unrecognised (source null, closest_source and the reason '
+    'in message). landing_path = the file''s path under LANDING_DIR. vintage = order of arrival '
+    'for the period; revision = what '
     'the file name says (0 first issue, 1 revised / -v2). Models read the highest (revision, vintage); '
     'earlier vintages stay loaded and queryable.';
 """

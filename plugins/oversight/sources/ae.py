@@ -1,8 +1,12 @@
 """A&E Attendances and Emergency Admissions: NHS England's monthly provider CSV.
 
-File names: ``Monthly-AE-<Month>-<Year>[-revised].csv``. One row per organisation and month, plus
-one TOTAL row (spelt ``TOTAL`` or ``Total``, sometimes with spaces) which is loaded to raw and
-dropped in staging. Some issues carry empty trailing columns (September 2024 has six).
+File names: ``Monthly-AE-<Month>-<Year>[-revised].csv`` (2024), and as the website names the
+downloads from 2025, ``<Month>-<Year>-CSV[-revised].csv`` (the first release of a month may carry a
+random suffix, ``July-2025-CSV-9jfy4.csv``). A file is recognised by its header row; its month is
+the ``Period`` column's (``MSitAE-APRIL-2025``), the name being only a hint. One row per
+organisation and month, plus one TOTAL row (spelt ``TOTAL`` or ``Total``, sometimes with spaces)
+which is loaded to raw and dropped in staging. Some issues carry empty trailing columns
+(September 2024 has six).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oversight.errors import BadInputError
 from oversight.readers import read_csv
@@ -18,11 +23,19 @@ from oversight.sources.base import (
     MONTHS,
     FileInfo,
     Layout,
+    Recognition,
     SourceSpec,
+    best_header_fit,
     check_not_future,
+    name_month,
+    name_revision,
+    not_recognised,
     parse_count,
     record_from_cells,
 )
+
+if TYPE_CHECKING:
+    from oversight.peek import Peek
 
 # Six attendance groups: type 1, type 2, other (type 3/4), and the same three as booked appointments.
 GROUPS = ("type1", "type2", "other", "booked_type1", "booked_type2", "booked_other")
@@ -81,6 +94,35 @@ class AeMonthly(SourceSpec):
     cadence = "monthly"
     layouts = (AE_2024,)
     file_pattern = _FILE_NAME
+
+    def recognise(self, peek: Peek) -> Recognition:
+        if peek.kind != "csv":
+            return not_recognised(self.name, f"a {peek.kind} file; A&E files are CSV")
+        rows = peek.first_rows
+        fit = best_header_fit(rows, self.layouts, self.header_search_rows)
+        if fit is None:
+            return not_recognised(self.name, "no header row")
+        if not fit.matched:
+            return not_recognised(self.name, fit.describe(), fit.score)
+        column = next(i for i, c in fit.positions.items() if c == "period")
+        period, basis = None, "no Period value in the first rows"
+        for cells in rows[fit.row_index + 1 :]:
+            text = cells[column].strip() if column < len(cells) else ""
+            if text and text.upper() != "TOTAL":
+                period = parse_period(text)
+                basis = f"Period column {text!r}"
+                break
+        return Recognition(
+            source=self.name,
+            matched=True,
+            score=fit.score,
+            reason=f"{fit.describe()}; {basis}",
+            period=period or name_month(peek.name),
+            revision=name_revision(peek.name),
+            name_period=name_month(peek.name),
+            period_basis=basis if period else "file name",
+            layout=fit.layout.name,
+        )
 
     def file_info(self, path: Path) -> FileInfo:
         match = _FILE_NAME.match(path.name)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -95,6 +95,150 @@ class Recognition:
     period: date | None = None
     revision: int = 0
     name_period: date | None = None
+    period_basis: str = ""  # where ``period`` was read, e.g. "Period column 'MSitAE-APRIL-2025'"
+    layout: str | None = None  # the layout whose header (or shape) the file carries
+
+    @property
+    def info(self) -> FileInfo:
+        return FileInfo(period=self.period, revision=self.revision)
+
+
+@dataclass(frozen=True)
+class HeaderFit:
+    """How well one row of a peek carries a layout's header (``best_header_fit``)."""
+
+    layout: Layout
+    row_index: int  # 0-based index in the peeked rows
+    required: int
+    present: int  # required headers present
+    known: int  # non-empty cells of the row that are headers of the layout
+    cells: int  # non-empty cells of the row
+    missing: tuple[str, ...]
+    positions: dict[int, str]  # cell index -> raw column
+
+    @property
+    def matched(self) -> bool:
+        return not self.missing
+
+    @property
+    def score(self) -> int:
+        """Recognition score, 0-100. A row with every required header scores 60-100, the more of
+        its cells the layout explains the higher (so of two layouts whose required headers are all
+        present, the more specific wins); a partial header scores below 60, by the share of the
+        required headers present and the share of the row's cells the layout knows (their harmonic
+        mean, so that neither a small layout nor a wide unrelated row comes out close)."""
+        precision = self.known / max(self.cells, 1)
+        if self.matched:
+            return 60 + round(40 * precision)
+        recall = self.present / max(self.required, 1)
+        return round(59 * 2 * precision * recall / (precision + recall)) if recall and precision else 0
+
+    def describe(self) -> str:
+        if self.matched:
+            return f"header of layout {self.layout.name!r} on row {self.row_index + 1}"
+        shown = ", ".join(self.missing[:5]) + (
+            f" and {len(self.missing) - 5} more" if len(self.missing) > 5 else ""
+        )
+        return (
+            f"closest layout {self.layout.name!r} (row {self.row_index + 1}): {self.present} of "
+            f"{self.required} required columns, missing {shown}"
+        )
+
+
+def best_header_fit(rows: list[list[str]], layouts: tuple[Layout, ...], search_rows: int) -> HeaderFit | None:
+    """The best fit of any layout's header to any of the first ``search_rows`` rows."""
+    best: HeaderFit | None = None
+    for index, cells in enumerate(rows[:search_rows]):
+        normalised = [normalise_header(c) for c in cells]
+        present = {h for h in normalised if h}
+        if not present:
+            continue
+        for layout in layouts:
+            required = layout.required_headers
+            known = layout.known_headers
+            fit = HeaderFit(
+                layout=layout,
+                row_index=index,
+                required=len(required),
+                present=len(required & present),
+                known=len(present & set(known)),
+                cells=len(present),
+                missing=tuple(h for h, _ in layout.columns if normalise_header(h) in required - present),
+                positions={i: known[h] for i, h in enumerate(normalised) if h in known},
+            )
+            if best is None or (fit.score, fit.present) > (best.score, best.present):
+                best = fit
+    return best
+
+
+def recognise_csv(
+    spec: SourceSpec,
+    peek: Peek,
+    *,
+    name_period: date | None,
+    revision: int,
+    period_of: Callable[[dict[str, str]], tuple[date | None, str]] | None = None,
+) -> Recognition:
+    """The common recognition of a CSV with a header row: the best layout fit in the first
+    ``header_search_rows`` rows; ``period_of`` reads the period from the first data row (as raw
+    column -> text) and says where it found it; without it (or without a value) the name's period."""
+    if peek.kind != "csv":
+        return not_recognised(spec.name, f"a {peek.kind} file; {spec.name} files are CSV")
+    rows = peek.first_rows
+    fit = best_header_fit(rows, spec.layouts, spec.header_search_rows)
+    if fit is None:
+        return not_recognised(spec.name, "no header row")
+    if not fit.matched:
+        return not_recognised(spec.name, fit.describe(), fit.score)
+    period, basis = None, ""
+    if period_of is not None:
+        basis = "no data row in the first rows"
+        for cells in rows[fit.row_index + 1 :]:
+            if any(c.strip() for c in cells):
+                record = {col: cells[i] for i, col in fit.positions.items() if i < len(cells)}
+                period, basis = period_of(record)
+                break
+    return Recognition(
+        source=spec.name,
+        matched=True,
+        score=fit.score,
+        reason=fit.describe() + (f"; {basis}" if basis else ""),
+        period=period or name_period,
+        revision=revision,
+        name_period=name_period,
+        period_basis=basis if period else "file name",
+        layout=fit.layout.name,
+    )
+
+
+def not_recognised(source: str, reason: str, score: int = 0) -> Recognition:
+    return Recognition(source=source, matched=False, score=score, reason=reason)
+
+
+# ---- what a file name says (a hint: the website's download names vary) ------------------------
+_MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
+_NAME_MONTH = re.compile(rf"(?<![a-z])(?P<month>{_MONTH_WORDS})[-_ ]?(?P<year>(?:19|20)\d{{2}})(?!\d)", re.I)
+_NAME_REVISED = re.compile(r"(?<![a-z])revised(?![a-z])", re.I)
+_NAME_VERSION = re.compile(r"(?<![a-z0-9])v(?P<n>\d{1,2})(?![0-9])", re.I)
+
+
+def name_month(name: str) -> date | None:
+    """The first ``<Month>[-_ ]<Year>`` in a file name (any case): ``July-2025-CSV-9jfy4.csv``,
+    ``Monthly-AE-June-2024 (1).CSV``, ``ae_june2025_...`` -> the first of that month."""
+    match = _NAME_MONTH.search(name)
+    if not match:
+        return None
+    return date(int(match["year"]), MONTHS[match["month"].lower()], 1)
+
+
+def name_revision(name: str) -> int:
+    """Revision level a file name states: ``-revised`` = 1, ``-v<n>`` = n - 1, else 0. Random
+    download suffixes (``-9jfy4``, ``_3EY67``), ``-1`` and `` (1)`` are not revisions: they are how
+    browsers and the publisher's website name copies of the same download."""
+    revision = 1 if _NAME_REVISED.search(name) else 0
+    for match in _NAME_VERSION.finditer(name):
+        revision = max(revision, int(match["n"]) - 1)
+    return revision
 
 
 @dataclass(frozen=True)
@@ -112,6 +256,8 @@ class SourceSpec:
     description: str
     cadence: str
     layouts: tuple[Layout, ...]
+    # The publisher's own file name: a hint only. The landing scan gives a file to the source
+    # whose recognise() matches its content; only a file no content matches goes by this name.
     file_pattern: re.Pattern[str]
     header_search_rows: int = 1
     # Backfill: a run for logical date D expects the file of period expected_period(D): the period
@@ -146,15 +292,6 @@ class SourceSpec:
         )
 
     # ---- files ---------------------------------------------------------------------------------
-    def discover(self, landing_dir: Path) -> list[Path]:
-        folder = landing_dir / self.name
-        if not folder.is_dir():
-            return []
-        files = [p for p in folder.iterdir() if p.is_file() and self.file_pattern.search(p.name)]
-        return sorted(
-            files, key=lambda p: (self.file_info(p).period or date.min, self.file_info(p).revision, p.name)
-        )
-
     def file_info(self, path: Path) -> FileInfo:
         raise NotImplementedError
 

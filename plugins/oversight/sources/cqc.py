@@ -14,7 +14,7 @@ from a public extract) leaves the period empty. Order of workbooks, used to comp
 files for rating changes (``int_cqc__rating_events``): by period, an undated workbook before every
 dated one, and undated workbooks among themselves by load order (they are vintages of one "undated"
 period, so the last one loaded replaces the earlier). This is the order the loader loads files in
-(``discover``: period or date.min) and the one ``stg_warehouse__loads.is_latest_file`` uses. A name
+(the landing scan: period or date.min) and the one ``stg_warehouse__loads.is_latest_file`` uses. A name
 with a date prefix that is not a date (``31_February_2026_...``, ``05_Mai_2026_...``) breaks the
 rule ``file_name_date_is_valid``.
 """
@@ -150,19 +150,6 @@ class CqcRatings(SourceSpec):
     @property
     def raw_columns(self) -> list[str]:
         return ["sheet", *super().raw_columns]
-
-    def discover(self, landing_dir: Path) -> list[Path]:
-        folder = landing_dir / self.name
-        if not folder.is_dir():
-            return []
-        files = [p for p in folder.iterdir() if p.is_file() and self.file_pattern.search(p.name)]
-        return sorted(files, key=lambda p: (self._safe_period(p), p.name))
-
-    def _safe_period(self, path: Path) -> date:
-        try:
-            return self.file_info(path).period or date.min
-        except BadInputError:  # reported when the file is loaded (and quarantined)
-            return date.min
 
     def file_info(self, path: Path) -> FileInfo:
         match = _FILE_NAME.search(path.name)

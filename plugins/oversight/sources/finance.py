@@ -25,11 +25,24 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oversight.errors import BadInputError
 from oversight.readers import read_csv
-from oversight.sources.base import FileInfo, Layout, SourceSpec, check_not_future, record_from_cells
+from oversight.sources.base import (
+    FileInfo,
+    Layout,
+    Recognition,
+    SourceSpec,
+    check_not_future,
+    name_revision,
+    recognise_csv,
+    record_from_cells,
+)
 from oversight.sources.nof_metrics import quarter_start
+
+if TYPE_CHECKING:
+    from oversight.peek import Peek
 
 FINANCE_POSITIONS = Layout(
     name="finance_positions_v1",
@@ -95,6 +108,21 @@ class FinancePositions(SourceSpec):
         "receiving_deficit_support": r"^\s*[YN]\s*$",
     }
     raw_unique_per_load = ("org_code", "period")
+
+    def recognise(self, peek: Peek) -> Recognition:
+        """By the header; the period is the first data row's ``period`` (``2025-26 Q3``)."""
+        named = self.file_info(peek.path)
+
+        def period_of(record: dict[str, str]) -> tuple[date | None, str]:
+            return parse_period(record.get("period", "")), f"period column {record.get('period', '')!r}"
+
+        return recognise_csv(
+            self,
+            peek,
+            name_period=named.period,
+            revision=named.revision if _FILE_NAME.match(peek.name) else name_revision(peek.name),
+            period_of=period_of,
+        )
 
     def file_info(self, path: Path) -> FileInfo:
         match = _FILE_NAME.match(path.name)

@@ -25,8 +25,10 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oversight.errors import BadInputError
 from oversight.readers import read_csv
@@ -34,10 +36,17 @@ from oversight.sources.base import (
     MONTHS,
     FileInfo,
     Layout,
+    Recognition,
     SourceSpec,
     check_not_future,
+    name_month,
+    name_revision,
+    recognise_csv,
     record_from_cells,
 )
+
+if TYPE_CHECKING:
+    from oversight.peek import Peek
 
 MHSDS_MAIN = Layout(
     name="mhsds_monthly_main",
@@ -100,6 +109,31 @@ class MhsdsMonthly(SourceSpec):
         "status": r"^\s*(Performance|Provisional|Final)\s*$",
     }
     # No raw_unique_per_load: uniqueness is a contract rule on provider rows only (see module doc).
+
+    def recognise(self, peek: Peek) -> Recognition:
+        """By the long header; the month is the first data row's REPORTING_PERIOD_END, the stage
+        (revision) the name's, else the first row's STATUS."""
+        match = _FILE_NAME.match(peek.name)
+        if match and match["month"].lower() in MONTHS:
+            named = date(int(match["year"]), MONTHS[match["month"].lower()], 1)
+            revision: int | None = self.file_info(peek.path).revision
+        else:
+            named, revision = name_month(peek.name), None
+        status: list[str] = []
+
+        def period_of(record: dict[str, str]) -> tuple[date | None, str]:
+            status.append(record.get("status", "").strip())
+            end = parse_mhsds_date(record.get("reporting_period_end", ""))
+            text = record.get("reporting_period_end", "")
+            return (end.replace(day=1) if end else None), f"REPORTING_PERIOD_END {text!r}"
+
+        found = recognise_csv(self, peek, name_period=named, revision=0, period_of=period_of)
+        if revision is None:
+            stage = {"provisional": "prov", "performance": "perf", "final": "final"}.get(
+                (status or [""])[0].casefold(), "perf"
+            )
+            revision = _STAGE_REVISION[stage] + name_revision(peek.name)
+        return replace(found, revision=revision)
 
     def file_info(self, path: Path) -> FileInfo:
         match = _FILE_NAME.match(path.name)

@@ -19,19 +19,23 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oversight.errors import BadInputError
-from oversight.sources.base import FileInfo, Layout, SourceSpec
+from oversight.sources.base import FileInfo, Layout, Recognition, SourceSpec
 from oversight.sources.nof_metrics import (
     LANDING_FOLDER,
     LEAGUE_FILE_NAME,
     NUMBER,
     POSITIVE_INTEGER,
     complete_record,
-    discover_in_shared_folder,
     nof_file_info,
+    recognise_nof,
     start_rows,
 )
+
+if TYPE_CHECKING:
+    from oversight.peek import Peek
 
 NOF_LEAGUE_TABLE = Layout(
     name="nof_league_table_2025",
@@ -84,8 +88,8 @@ class NofLeagueTable(SourceSpec):
     }
     raw_unique_per_load = ("trust_code", "quarter")
 
-    def discover(self, landing_dir: Path) -> list[Path]:
-        return discover_in_shared_folder(self, landing_dir)
+    def recognise(self, peek: Peek) -> Recognition:
+        return recognise_nof(self, peek, LEAGUE_FILE_NAME)
 
     def file_info(self, path: Path) -> FileInfo:
         return nof_file_info(path, LEAGUE_FILE_NAME, self)

@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oversight.errors import BadInputError
 from oversight.readers import read_csv
@@ -37,10 +38,16 @@ from oversight.sources.base import (
     FileInfo,
     HeaderMatch,
     Layout,
+    Recognition,
     SourceSpec,
     check_not_future,
+    name_revision,
+    recognise_csv,
     record_from_cells,
 )
+
+if TYPE_CHECKING:
+    from oversight.peek import Peek
 
 LANDING_FOLDER = "nof"
 TRUST_TYPES = "acute|non-acute-hospital|mental-health-and-community|ambulance"
@@ -115,8 +122,8 @@ def trust_type_fits_file(trust_type: str, peer_group: str) -> bool:
 
 
 def nof_file_info(path: Path, pattern: re.Pattern[str], spec: SourceSpec) -> FileInfo:
-    """Quarter and revision of a NOF file. Never raises for a name that matches (``discover`` sorts
-    by it): a quarter that cannot be found is None, and ``rows`` then rejects the file."""
+    """Quarter and revision of a NOF file. Never raises for a name that matches (the landing scan
+    sorts by it): a quarter that cannot be found is None, and ``rows`` then rejects the file."""
     match = pattern.match(path.name)
     if not match:
         raise BadInputError(path.name, "file_name_matches_publisher", f"expected {pattern.pattern}")
@@ -127,6 +134,35 @@ def nof_file_info(path: Path, pattern: re.Pattern[str], spec: SourceSpec) -> Fil
             return FileInfo(period=None, revision=revision)
         return FileInfo(period=quarter_start(2000 + fy1, int(match["quarter"])), revision=revision)
     return FileInfo(period=_first_row_quarter(path, spec), revision=revision)
+
+
+_NAME_QUARTER = re.compile(
+    r"(?<![a-z0-9])q(?P<quarter>[1-4])[-_ ](?P<fy1>\d{2})[-_ ](?P<fy2>\d{2})(?!\d)", re.I
+)
+
+
+def recognise_nof(spec: SourceSpec, peek: Peek, pattern: re.Pattern[str]) -> Recognition:
+    """A NOF CSV by its header: the quarter is the name's ``-q<n>-<yy>-<yy>`` (a file carries
+    earlier quarters too, so its rows do not say which quarter it is), else the first data row's
+    ``Quarter``; a re-issue's ``-v<n>`` the revision."""
+    match = pattern.match(peek.name) or _NAME_QUARTER.search(peek.name)
+    named: date | None = None
+    if match and match["quarter"] and (int(match["fy1"]) + 1) % 100 == int(match["fy2"]):
+        named = quarter_start(2000 + int(match["fy1"]), int(match["quarter"]))
+
+    def period_of(record: dict[str, str]) -> tuple[date | None, str]:
+        return parse_quarter(
+            record.get("quarter", "")
+        ), f"Quarter of the first row {record.get('quarter', '')!r}"
+
+    found = recognise_csv(
+        spec,
+        peek,
+        name_period=named,
+        revision=name_revision(peek.name),
+        period_of=None if named else period_of,
+    )
+    return found
 
 
 def _first_row_quarter(path: Path, spec: SourceSpec) -> date | None:
@@ -146,23 +182,10 @@ def _first_row_quarter(path: Path, spec: SourceSpec) -> date | None:
     return None
 
 
-def discover_in_shared_folder(spec: SourceSpec, landing_dir: Path) -> list[Path]:
-    folder = landing_dir / LANDING_FOLDER
-    if not folder.is_dir():
-        return []
-    files = [p for p in folder.iterdir() if p.is_file() and spec.file_pattern.search(p.name)]
-
-    def order(path: Path) -> tuple:
-        info = spec.file_info(path)
-        return (info.period or date.min, info.revision, path.name)
-
-    return sorted(files, key=order)
-
-
 class NofRowChecks:
     """Rules both NOF files share: trust code, trust type of the file, quarter of the file."""
 
-    def __init__(self, path: Path, header: HeaderMatch, file_quarter: date, peer_group: str) -> None:
+    def __init__(self, path: Path, header: HeaderMatch, file_quarter: date, peer_group: str | None) -> None:
         self.path = path
         self.file_quarter = file_quarter
         self.peer_group = peer_group
@@ -176,6 +199,9 @@ class NofRowChecks:
                 self.path.name, "trust_code_is_ods_code", f"Trust_code {code!r}", row=row_number
             )
         trust_type = record.get("trust_type", "")
+        if self.peer_group is None:
+            text = trust_type.strip().casefold()
+            self.peer_group = next((g for g in ("acute", "ambulance") if text.startswith(g)), "non_acute")
         if not trust_type_fits_file(trust_type, self.peer_group):
             raise BadInputError(
                 self.path.name,
@@ -217,7 +243,6 @@ class NofRowChecks:
 def start_rows(spec: SourceSpec, path: Path, info: FileInfo, pattern: re.Pattern[str]):  # noqa: ANN201
     """Common opening of ``rows``: the header matches, the quarter is known and not in the future."""
     match = pattern.match(path.name)
-    assert match is not None
     lines = read_csv(path)
     header = spec.find_header(path, lines)
     if info.period is None:
@@ -227,7 +252,8 @@ def start_rows(spec: SourceSpec, path: Path, info: FileInfo, pattern: re.Pattern
             "the file name has no valid -q<n>-<yy>-<yy> and the first data row no valid Quarter",
         )
     check_not_future(path, info.period)
-    checks = NofRowChecks(path, header, info.period, file_peer_group(match["trust_type"]))
+    # a download under another name: the first row's Trust_type sets the file's league table
+    checks = NofRowChecks(path, header, info.period, file_peer_group(match["trust_type"]) if match else None)
     return lines, header, checks
 
 
@@ -276,8 +302,8 @@ class NofPublishedMetrics(SourceSpec):
     }
     raw_unique_per_load = ("trust_code", "metric_id", "reporting_date", "units", "quarter")
 
-    def discover(self, landing_dir: Path) -> list[Path]:
-        return discover_in_shared_folder(self, landing_dir)
+    def recognise(self, peek: Peek) -> Recognition:
+        return recognise_nof(self, peek, METRICS_FILE_NAME)
 
     def file_info(self, path: Path) -> FileInfo:
         return nof_file_info(path, METRICS_FILE_NAME, self)

@@ -33,6 +33,7 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oversight.errors import BadInputError
 from oversight.readers import read_csv
@@ -41,10 +42,17 @@ from oversight.sources.base import (
     FileInfo,
     HeaderMatch,
     Layout,
+    Recognition,
     SourceSpec,
+    best_header_fit,
     check_not_future,
+    name_month,
+    recognise_csv,
     record_from_cells,
 )
+
+if TYPE_CHECKING:
+    from oversight.peek import Peek
 
 LANDING_FOLDER = "ods"
 
@@ -127,11 +135,20 @@ _ISO_DATE = "%Y-%m-%d"
 
 
 def layout_for(path: Path) -> Layout:
-    """The one layout a mapping file of this name must have."""
+    """The one layout a mapping file of this name must have; a file under another name (a renamed
+    download, recognised by its header) has the layout its first line carries."""
     if _DSPT_NAME.match(path.name):
         return DSPT_STP_REGION
     match = _AE_NAME.match(path.name)
     if not match:
+        lines = read_csv(path)
+        try:
+            first = [cells for _, cells in [next(lines, (1, []))]]
+        finally:
+            lines.close()
+        fit = best_header_fit(first, OdsMappings.layouts, 1)
+        if fit is not None and fit.matched:
+            return fit.layout
         raise BadInputError(
             path.name,
             "file_name_matches_publisher",
@@ -166,18 +183,14 @@ class OdsMappings(SourceSpec):
         "successor_code": r"^([A-Z0-9]{3,6})?$",
     }
 
-    def discover(self, landing_dir: Path) -> list[Path]:
-        folder = landing_dir / self.landing_folder
-        if not folder.is_dir():
-            return []
-        files = [p for p in folder.iterdir() if p.is_file() and self.file_pattern.search(p.name)]
-        return sorted(files, key=lambda p: (self._safe_period(p), p.name))
-
-    def _safe_period(self, path: Path) -> date:
+    def recognise(self, peek: Peek) -> Recognition:
+        """By the header on line 1 (one of three layouts); the period is the name's (the files do
+        not state one): the month of ``ae_<month><year>``, the date of ``data_DSPTmetric_<date>``."""
         try:
-            return self.file_info(path).period or date.min
-        except BadInputError:  # reported when the file is loaded (and quarantined)
-            return date.min
+            named = self.file_info(peek.path).period
+        except BadInputError:
+            named = name_month(peek.name)
+        return recognise_csv(self, peek, name_period=named, revision=0)
 
     def file_info(self, path: Path) -> FileInfo:
         dspt = _DSPT_NAME.match(path.name)

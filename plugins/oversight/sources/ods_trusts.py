@@ -20,10 +20,14 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oversight.errors import BadInputError
 from oversight.readers import read_csv
-from oversight.sources.base import FileInfo, Layout, SourceSpec, check_not_future
+from oversight.sources.base import FileInfo, Layout, Recognition, SourceSpec, check_not_future, not_recognised
+
+if TYPE_CHECKING:
+    from oversight.peek import Peek
 
 ETR_COLUMNS = (
     "org_code",
@@ -59,6 +63,17 @@ ETR_27 = Layout(
 )
 _FILE_NAME = re.compile(r"^etr(?:_(?P<year>\d{4})-Q(?P<quarter>[1-4]))?\.csv$", re.I)
 _ORG_CODE = re.compile(r"^[A-Z0-9]{3,5}$")
+_YYYYMMDD = re.compile(r"^(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$")
+_NAME_QUARTER = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d{2})[-_ ]?Q(?P<quarter>[1-4])(?![0-9])", re.I)
+
+
+def _etr_shaped(cells: list[str]) -> bool:
+    """A row of the headerless etr layout: 27 fields, an ODS code first, a YYYYMMDD open date."""
+    return (
+        len(cells) == len(ETR_COLUMNS)
+        and bool(_ORG_CODE.match(cells[0].strip()))
+        and bool(_YYYYMMDD.match(cells[10].strip()))
+    )
 
 
 def _parse_ods_date(path: Path, row_number: int, field: str, text: str, required: bool) -> None:
@@ -80,8 +95,37 @@ class OdsTrusts(SourceSpec):
     layouts = (ETR_27,)
     file_pattern = _FILE_NAME
 
+    def recognise(self, peek: Peek) -> Recognition:
+        """No header: recognised by the shape of its rows (every peeked row etr-shaped)."""
+        if peek.kind != "csv":
+            return not_recognised(self.name, f"a {peek.kind} file; etr is a headerless CSV")
+        rows = [cells for cells in peek.first_rows if any(c.strip() for c in cells)]
+        if not rows:
+            return not_recognised(self.name, "no rows")
+        fitting = sum(_etr_shaped(cells) for cells in rows)
+        if fitting < len(rows):
+            first_bad = next(i for i, cells in enumerate(rows) if not _etr_shaped(cells))
+            return not_recognised(
+                self.name,
+                f"{fitting} of the first {len(rows)} rows have the etr shape (27 fields, an ODS code, a "
+                f"YYYYMMDD open date in field 11); row {first_bad + 1} has {len(rows[first_bad])} fields",
+                round(59 * fitting / len(rows)),
+            )
+        info = self.file_info(peek.path)
+        return Recognition(
+            source=self.name,
+            matched=True,
+            score=100,
+            reason=f"the first {len(rows)} rows have the etr shape (no header, 27 fields, ODS codes, "
+            "open dates)",
+            period=info.period,
+            name_period=info.period,
+            period_basis="file name" if info.period else "undated (the day it is loaded)",
+            layout=ETR_27.name,
+        )
+
     def file_info(self, path: Path) -> FileInfo:
-        match = _FILE_NAME.match(path.name)
+        match = _FILE_NAME.match(path.name) or _NAME_QUARTER.search(path.name)
         if match and match["year"]:
             return FileInfo(period=date(int(match["year"]), 3 * int(match["quarter"]) - 2, 1))
         return FileInfo(period=None)

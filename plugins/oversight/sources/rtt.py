@@ -48,15 +48,21 @@ from oversight.sources.base import (
     MONTHS,
     FileInfo,
     Layout,
+    Recognition,
     SourceSpec,
+    best_header_fit,
     check_not_future,
+    name_month,
+    name_revision,
     normalise_header,
+    not_recognised,
 )
 
 if TYPE_CHECKING:
     import psycopg
 
     from oversight.loader import LoadMeta
+    from oversight.peek import Peek
 
 IDENTIFIER_COLUMNS = (
     ("Period", "period"),
@@ -177,6 +183,53 @@ class RttFullExtract(SourceSpec):
         return f"{super().create_table_sql(schema)}\nalter table {schema}.{self.raw_table} {targets};"
 
     # ---- files ---------------------------------------------------------------------------------
+    def recognise(self, peek: Peek) -> Recognition:
+        """A ZIP whose CSV member carries the 121-column header; the month is the first data row's
+        ``Period`` (``RTT-April-2026``)."""
+        if peek.kind != "zip":
+            return not_recognised(self.name, f"a {peek.kind} file; the RTT extract is a ZIP of one CSV")
+        best = None
+        for member, rows in peek.sheets.items():
+            fit = best_header_fit(rows, self.layouts, 1)
+            if fit and (best is None or fit.score > best[1].score):
+                best = (member, fit, rows)
+        if best is None:
+            return not_recognised(self.name, "a ZIP without a CSV member with a header row")
+        member, fit, rows = best
+        if not fit.matched:
+            return not_recognised(self.name, f"{member}: {fit.describe()}", fit.score)
+        column = next(i for i, c in fit.positions.items() if c == "period")
+        period, basis = None, "no Period value in the first rows"
+        for cells in rows[1:]:
+            if column < len(cells) and cells[column].strip():
+                period = parse_period(cells[column].strip())
+                basis = f"Period column {cells[column].strip()!r}"
+                break
+        named = self._name_period(peek.name)
+        return Recognition(
+            source=self.name,
+            matched=True,
+            score=fit.score,
+            reason=f"{member}: {fit.describe()}; {basis}",
+            period=period or named,
+            revision=self._name_revision(peek.name),
+            name_period=named,
+            period_basis=basis if period else "file name",
+            layout=fit.layout.name,
+        )
+
+    @staticmethod
+    def _name_period(name: str) -> date | None:
+        match = _FILE_NAME.match(name)
+        if match and match["month"].lower() in MONTHS:
+            return date(int(match["year"]), MONTHS[match["month"].lower()], 1)
+        return name_month(name)
+
+    @staticmethod
+    def _name_revision(name: str) -> int:
+        match = _FILE_NAME.match(name)
+        return _revision(match["rev1"] or match["rev2"]) if match else name_revision(name)
+
     def file_info(self, path: Path) -> FileInfo:
         match = _FILE_NAME.match(path.name)
         if not match or match["month"].lower() not in MONTHS:
@@ -190,10 +243,14 @@ class RttFullExtract(SourceSpec):
 
     @staticmethod
     def _check_file(path: Path, period: date) -> None:
-        """Rules on the name checked at load time (file_info must not raise for a discovered file):
-        the leading date is in the named month, and the month is not in the future."""
+        """Rules on the name checked at load time (file_info must not raise for a file the scan assigns):
+        the leading date is in the named month, and the month is not in the future. A download
+        under another name (no leading date) is checked by its Period values only."""
         stamp = path.name[:8]
-        if (stamp[:4], stamp[4:6]) != (f"{period.year:04d}", f"{period.month:02d}"):
+        if _FILE_NAME.match(path.name) and (stamp[:4], stamp[4:6]) != (
+            f"{period.year:04d}",
+            f"{period.month:02d}",
+        ):
             raise BadInputError(
                 path.name,
                 "file_name_matches_publisher",
