@@ -2,11 +2,12 @@
 
 Two column generations: newer files say ``Domain``, older ones ``Key Question``. Grain:
 organisation x (location) x service/population group x domain. The header row is found
-programmatically (up to row 30: CQC puts a title block above it) and the millions of repeated
-empty padding rows are skipped by the reader. Publication dates are dd/mm/yyyy text, or date
-cells (read as yyyy-mm-dd). ``Inherited Rating (Y/N)`` flags ratings inherited by a merged trust;
-several ratings may share one publication date. One row per sheet x provider x location x
-service/population group x domain: a repeated key breaks the file.
+programmatically (up to row 30: CQC puts a title block above it); the millions of repeated
+empty padding rows are not expanded by the reader (oversight.workbooks, python-calamine).
+Publication dates are dd/mm/yyyy text, or date cells (read as yyyy-mm-dd). ``Inherited Rating
+(Y/N)`` flags ratings inherited by a merged trust; several ratings may share one publication date.
+One row per sheet x provider x location x service/population group x domain: a repeated key breaks
+the file.
 
 File names like ``05_May_2026_Latest_ratings.ods`` carry the as-at date of the workbook (its
 period). A name without one (the bundled sample ``Latest_ratings_trust_locations.ods``, assembled
@@ -27,8 +28,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from oversight.errors import BadInputError
-from oversight.readers import read_ods, read_ods_sheets
 from oversight.sources.base import MONTHS, FileInfo, Layout, SourceSpec, check_not_future, record_from_cells
+from oversight.workbooks import Workbook
 
 RATINGS = {
     "Outstanding",
@@ -184,19 +185,25 @@ class CqcRatings(SourceSpec):
     def rows(self, path: Path, info: FileInfo) -> Iterator[tuple[int, str, dict[str, str]]]:
         if info.period:
             check_not_future(path, info.period)
-        sheets = [s for s in read_ods_sheets(path) if s in LAYOUTS]
+        with Workbook(path) as workbook:
+            yield from self._workbook_rows(path, workbook)
+
+    def _workbook_rows(self, path: Path, workbook: Workbook) -> Iterator[tuple[int, str, dict[str, str]]]:
+        sheets = [s for s in workbook.sheetnames if s in LAYOUTS]
         if "Locations" not in sheets and "Providers" not in sheets:
             raise BadInputError(
                 path.name,
                 "workbook_has_ratings_sheets",
-                f"no Locations or Providers sheet (found {read_ods_sheets(path)})",
+                f"no Locations or Providers sheet (found {workbook.sheetnames})",
             )
         for sheet in sheets:
             spec_layouts = LAYOUTS[sheet]
-            rows = read_ods(path, sheet)
+            rows = workbook.rows(sheet)
             header = _SheetSpec(spec_layouts).find_header(path, rows)
             seen: dict[tuple[str, ...], int] = {}
             for row_number, cells in rows:
+                if not cells:  # an empty row (calamine gives every row of the sheet's used range)
+                    continue
                 record = record_from_cells(path, row_number, cells, header)
                 self._check(path, sheet, row_number, record)
                 key = tuple(
