@@ -26,10 +26,23 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oversight.errors import BadInputError
-from oversight.sources.base import MONTHS, FileInfo, Layout, SourceSpec, check_not_future, record_from_cells
+from oversight.sources.base import (
+    MONTHS,
+    FileInfo,
+    Layout,
+    Recognition,
+    SourceSpec,
+    check_not_future,
+    normalise_header,
+    record_from_cells,
+)
 from oversight.workbooks import Workbook
+
+if TYPE_CHECKING:
+    from oversight.peek import Peek
 
 RATINGS = {
     "Outstanding",
@@ -181,6 +194,40 @@ class CqcRatings(SourceSpec):
                 f"the name starts {match['day']}_{match['month']}_{match['year']}_, which is not a date "
                 f"({error}); CQC names its workbooks DD_Month_YYYY_Latest_ratings.ods",
             ) from None
+
+    def recognise(self, peek: Peek) -> Recognition:
+        """By content: a ``Locations`` or ``Providers`` sheet with the ratings header (``Provider
+        ID``, ``Latest Rating``, ``Publication Date``, ``Domain`` or ``Key Question``) within its
+        first rows. The as-at date is in the name only (``05_May_2026_...``), so period = name_period."""
+        try:
+            name_period = self.file_info(peek.path).period
+            name_error = None
+        except BadInputError as error:
+            name_period, name_error = None, error.detail
+        best = 0
+        for sheet in ("Locations", "Providers"):
+            for cells in peek.sheets.get(sheet, []):
+                present = {normalise_header(c) for c in cells if c.strip()}
+                for layout in LAYOUTS[sheet]:
+                    if layout.required_headers <= present:
+                        return Recognition(
+                            self.name,
+                            True,
+                            100,
+                            f"CQC Latest ratings workbook: sheet {sheet!r} with layout {layout.name!r}"
+                            + (f" (but {name_error})" if name_error else ""),
+                            period=name_period,
+                            name_period=name_period,
+                        )
+                    overlap = len(layout.required_headers & present)
+                    best = max(best, 80 * overlap // len(layout.required_headers))
+        return Recognition(
+            self.name,
+            False,
+            best,
+            "no Locations or Providers sheet with the CQC ratings header",
+            name_period=name_period,
+        )
 
     def rows(self, path: Path, info: FileInfo) -> Iterator[tuple[int, str, dict[str, str]]]:
         if info.period:
