@@ -249,6 +249,7 @@ class Dm01Provider(SourceSpec):
                     if is_note_row(record):
                         continue
                     self._check(path, sheet, row_number, record, seen)
+                    record = {c: v for c, v in record.items() if v.strip()}  # an empty cell is null in raw
                     record["sheet"] = sheet
                     yield row_number, header.layout.name, record
 
