@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from oversight.errors import BadInputError
-from oversight.readers import read_ods, read_ods_sheets
 from oversight.sources import get_source
 from oversight.sources.ae import parse_period
+from oversight.workbooks import read_sheet, sheet_names
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
 AE = get_source("ae")
@@ -186,9 +186,9 @@ def test_ods_row_with_missing_fields_is_rejected(tmp_path: Path) -> None:
 # ---- CQC ---------------------------------------------------------------------------------------
 def test_cqc_ods_workbook_is_streamed_with_its_header() -> None:
     path = SAMPLES / "cqc" / "Latest_ratings_trust_locations.ods"
-    assert read_ods_sheets(path) == ["Locations"]
+    assert sheet_names(path) == ["Locations"]
     first_rows = []
-    for row in read_ods(path, "Locations"):
+    for row in read_sheet(path, "Locations"):
         first_rows.append(row)
         if len(first_rows) == 2:
             break

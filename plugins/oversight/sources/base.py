@@ -286,6 +286,10 @@ class SourceSpec:
         cols = [f'"{c}" text' for c in self.raw_columns] + [f"{n} {t}" for n, t in METADATA_COLUMNS]
         return (
             f"create table if not exists {schema}.{self.raw_table} (\n    " + ",\n    ".join(cols) + "\n);\n"
+            # a layout added to a source adds columns: a warehouse created before gets them too
+            f"alter table {schema}.{self.raw_table} "
+            + ", ".join(f'add column if not exists "{c}" text' for c in self.raw_columns)
+            + ";\n"
             f"create index if not exists {self.raw_table}__load on {schema}.{self.raw_table} (_load_id);\n"
             f"comment on table {schema}.{self.raw_table} is '{self.description} Every source column is kept "
             "as text; _-prefixed columns are load metadata.';"

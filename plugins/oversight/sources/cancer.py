@@ -34,18 +34,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oversight.errors import BadInputError
+from oversight.sources import cancer_combined, cancer_extract
 from oversight.sources.base import (
     MONTHS,
     FileInfo,
     HeaderMatch,
     Layout,
+    Recognition,
     SourceSpec,
     check_not_future,
     normalise_header,
     parse_count,
 )
+
+if TYPE_CHECKING:
+    from oversight.peek import Peek
 
 log = logging.getLogger(__name__)
 
@@ -252,26 +258,43 @@ def match_sheet_header(path: Path, contract: SheetContract, row_number: int, cel
     )
 
 
+def _any_of(*patterns: re.Pattern[str]) -> re.Pattern[str]:
+    """One pattern matching any of the given ones (their named groups made plain)."""
+    plain = (re.sub(r"\(\?P<\w+>", "(?:", p.pattern) for p in patterns)
+    return re.compile("|".join(f"(?:{p})" for p in plain), re.I)
+
+
+# the file names of all three layouts: provider workbook, data extract, combined workbook
+ANY_FILE_NAME = _any_of(_FILE_NAME, cancer_extract.FILE_NAME, cancer_combined.FILE_NAME)
+
+
 class CancerWaitingTimes(SourceSpec):
     name = "cancer"
     raw_table = "cancer_provider_monthly"
     description = (
-        "Cancer Waiting Times provider workbook (NHS England), one sheet per standard and breakdown."
+        "Cancer Waiting Times (NHS England): the monthly provider workbook (one sheet per standard and "
+        "breakdown), the CWT-CRS provider data extract (many months, column row_period) and the Monthly "
+        "Combined Workbook (sheet Provider Level Performance)."
     )
     cadence = "monthly (provisional, around the second Thursday; finalised later)"
-    layouts = tuple(s.layout for s in SHEETS)
-    file_pattern = _FILE_NAME
+    layouts = (*(s.layout for s in SHEETS), cancer_extract.EXTRACT_LAYOUT, cancer_combined.COMBINED_LAYOUT)
+    file_pattern = ANY_FILE_NAME
     header_search_rows = HEADER_SEARCH_ROWS
 
-    raw_not_null = ("sheet", "org_name", "total")
+    # org_name is not in the extract; the workbooks' rows are checked to have one in Python
+    raw_not_null = ("sheet", "total")
     raw_regex = {  # noqa: RUF012
         "org_code": _ODS_CODE.pattern,
         "total": COUNT_PATTERN,
         "within_standard": COUNT_PATTERN,
         "after_standard": COUNT_PATTERN,
         "performance": r"^[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?$",
+        "row_period": r"^[0-9]{4}-[0-9]{2}-01$",
     }
-    raw_value_sets = {"sheet": tuple(s.sheet for s in SHEETS)}  # noqa: RUF012
+    raw_value_sets = {  # noqa: RUF012
+        "sheet": (*(s.sheet for s in SHEETS), cancer_extract.SHEET, cancer_combined.PROVIDER_SHEET),
+        "standard": (*cancer_extract.STANDARDS, *cancer_combined.STANDARDS),
+    }
     raw_unique_per_load = ("sheet", "_row_number")
 
     @property
@@ -279,22 +302,57 @@ class CancerWaitingTimes(SourceSpec):
         return ["sheet", "part", *super().raw_columns]
 
     def file_info(self, path: Path) -> FileInfo:
+        if cancer_extract.FILE_NAME.match(path.name):
+            return cancer_extract.file_info(path)
+        if cancer_combined.FILE_NAME.match(path.name):
+            return cancer_combined.file_info(path)
         match = _FILE_NAME.match(path.name)
         if not match:
             raise BadInputError(
                 path.name,
                 "file_name_matches_publisher",
-                "expected <MONTH>-<YYYY>-CWT-CRS-PROVIDER-WORKBOOK[-PROVISIONAL|-FINAL].xlsx",
+                "expected <MONTH>-<YYYY>-CWT-CRS-PROVIDER-WORKBOOK[-PROVISIONAL|-FINAL].xlsx, "
+                "CWT-CRS-<Mon>-<YYYY>-to-<Mon>-<YYYY>-Data-Extract-Provider.xlsx or "
+                "<Month>-<Year>-Monthly-Combined-Workbook-{Provisional,Final}.xlsx",
             )
         period = date(int(match["year"]), MONTHS[match["month"].lower()], 1)
         return FileInfo(period=period, revision=revision_from_labels(match["labels"], match["version"]))
 
+    def recognise(self, peek: Peek) -> Recognition:
+        """By content: the provider workbook's standard sheets and its title-block month; the
+        extract's one header row and its PERIOD column; the combined workbook's three sheets and its
+        title block (Period, Status)."""
+        return recognise_cancer(peek)
+
     def rows(self, path: Path, info: FileInfo) -> Iterator[tuple[int, str, dict[str, str]]]:
-        from oversight.readers_xlsx import XlsxWorkbook
+        from oversight.workbooks import Workbook
 
         assert info.period is not None
         check_not_future(path, info.period)
-        with XlsxWorkbook(path) as workbook:
+        if cancer_extract.FILE_NAME.match(path.name):
+            with Workbook(path) as workbook:
+                sheet = cancer_extract.SHEET if cancer_extract.SHEET in workbook.sheetnames else None
+                if sheet is None:
+                    raise BadInputError(
+                        path.name,
+                        "workbook_has_extract_sheet",
+                        f"no sheet {cancer_extract.SHEET!r} (found {workbook.sheetnames})",
+                    )
+                yield from cancer_extract.rows(path, workbook.rows(sheet))
+            return
+        if cancer_combined.FILE_NAME.match(path.name):
+            with Workbook(path) as workbook:
+                missing = [s for s in cancer_combined.SHEETS if s not in workbook.sheetnames]
+                if missing:
+                    raise BadInputError(
+                        path.name,
+                        "workbook_has_standard_sheets",
+                        f"missing sheets: {missing} (found {workbook.sheetnames})",
+                    )
+                sheet_rows = {s: workbook.rows(s) for s in cancer_combined.SHEETS}
+                yield from cancer_combined.rows(path, sheet_rows, info)
+            return
+        with Workbook(path) as workbook:
             present = {normalise_header(s): s for s in workbook.sheetnames}
             missing = [s.sheet for s in SHEETS if s.required and normalise_header(s.sheet) not in present]
             if missing:
@@ -486,3 +544,115 @@ class CancerWaitingTimes(SourceSpec):
 
 CANCER_WAITING_TIMES = CancerWaitingTimes()
 SOURCE = CANCER_WAITING_TIMES
+
+
+# ---- recognition by content (the landing scan) --------------------------------------------------
+def _name_period(name: str) -> tuple[date | None, int | None]:
+    """(period, revision) the file name states, for any of the three layouts."""
+    try:
+        info = CANCER_WAITING_TIMES.file_info(Path(name))
+    except BadInputError:
+        return None, None
+    return info.period, info.revision
+
+
+def _frontpage_revision(rows: list[list[str]]) -> int | None:
+    for cells in rows:
+        text = " ".join(cells).upper()
+        if "STATUS:" in text:
+            return 0 if "PROVISIONAL" in text else 10
+    return None
+
+
+def recognise_cancer(peek: Peek) -> Recognition:
+    source = CANCER_WAITING_TIMES.name
+    name_period, name_revision = _name_period(peek.name)
+    if peek.kind not in ("xlsx", "xls", "ods") or not peek.sheets:
+        hint = " (the name looks like a cancer file)" if name_period else ""
+        return Recognition(
+            source, False, 10 if name_period else 0, f"not a workbook{hint}", name_period=name_period
+        )
+    sheets = {normalise_header(s): rows for s, rows in peek.sheets.items()}
+
+    # the data extract: one sheet whose first row is the extract header
+    for sheet, rows in peek.sheets.items():
+        first = next((r for r in rows if any(c.strip() for c in r)), [])
+        if cancer_extract.is_extract_header(first):
+            months = sorted(
+                {m for r in rows[1:] if r and (m := cancer_extract.parse_row_period(r[0])) is not None}
+            )
+            period = name_period or (months[-1] if months else None)
+            return Recognition(
+                source,
+                True,
+                100,
+                f"CWT-CRS provider data extract: sheet {sheet!r} has the extract header (PERIOD, YEAR, "
+                f"MONTH, STANDARD, ORG CODE ...); PERIOD values from {months[0]:%Y-%m} in the first rows"
+                if months
+                else f"CWT-CRS provider data extract: sheet {sheet!r} has the extract header",
+                period=period,
+                revision=name_revision or 0,
+                name_period=name_period,
+            )
+
+    # the Monthly Combined Workbook: its three sheets, each under a title block
+    combined = [s for s in cancer_combined.SHEETS if normalise_header(s) in sheets]
+    if len(combined) == len(cancer_combined.SHEETS):
+        block = cancer_combined.title_block(sheets[normalise_header(cancer_combined.PROVIDER_SHEET)])
+        period = cancer_combined.parse_period(block.get("period", ""))
+        status = cancer_combined.STATUS_REVISION.get(block.get("status", "").strip().lower())
+        revision = status if status is not None else (name_revision or 0)
+        return Recognition(
+            source,
+            True,
+            100,
+            f"Monthly Combined Workbook: sheets {list(cancer_combined.SHEETS)}; title block Period "
+            f"{block.get('period', '?')!r}, Status {block.get('status', '?')!r}",
+            period=period or name_period,
+            revision=revision,
+            name_period=name_period,
+        )
+
+    # the provider workbook: the three headline sheets, the month in their title blocks
+    required = [s.sheet for s in SHEETS if s.required]
+    present = [s for s in required if normalise_header(s) in sheets]
+    if len(present) == len(required):
+        period = None
+        for sheet in present:
+            for cells in sheets[normalise_header(sheet)][:HEADER_SEARCH_ROWS]:
+                period = next((p for c in cells if (p := parse_title_period(c)) is not None), None)
+                if period:
+                    break
+            if period:
+                break
+        revision = name_revision
+        if revision is None:
+            revision = _frontpage_revision(sheets.get("frontpage", [])) or 0
+        return Recognition(
+            source,
+            True,
+            100,
+            f"CWT-CRS provider workbook: sheets {required}"
+            + (f"; title block month {period:%b-%y}" if period else "; no month in the title blocks"),
+            period=period or name_period,
+            revision=revision,
+            name_period=name_period,
+        )
+    found = len(present) + len(combined)
+    if found:
+        missing = (
+            [s for s in required if s not in present]
+            if present
+            else [s for s in cancer_combined.SHEETS if s not in combined]
+        )
+        return Recognition(
+            source, False, 30 * found, f"some cancer sheets, but missing {missing}", name_period=name_period
+        )
+    return Recognition(
+        source,
+        False,
+        20 if name_period else 0,
+        "no cancer waiting times sheets or extract header"
+        + (" (the name looks like one)" if name_period else ""),
+        name_period=name_period,
+    )

@@ -2,11 +2,12 @@
 
 Two column generations: newer files say ``Domain``, older ones ``Key Question``. Grain:
 organisation x (location) x service/population group x domain. The header row is found
-programmatically (up to row 30: CQC puts a title block above it) and the millions of repeated
-empty padding rows are skipped by the reader. Publication dates are dd/mm/yyyy text, or date
-cells (read as yyyy-mm-dd). ``Inherited Rating (Y/N)`` flags ratings inherited by a merged trust;
-several ratings may share one publication date. One row per sheet x provider x location x
-service/population group x domain: a repeated key breaks the file.
+programmatically (up to row 30: CQC puts a title block above it); the millions of repeated
+empty padding rows are not expanded by the reader (oversight.workbooks, python-calamine).
+Publication dates are dd/mm/yyyy text, or date cells (read as yyyy-mm-dd). ``Inherited Rating
+(Y/N)`` flags ratings inherited by a merged trust; several ratings may share one publication date.
+One row per sheet x provider x location x service/population group x domain: a repeated key breaks
+the file.
 
 File names like ``05_May_2026_Latest_ratings.ods`` carry the as-at date of the workbook (its
 period). A name without one (the bundled sample ``Latest_ratings_trust_locations.ods``, assembled
@@ -25,10 +26,23 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oversight.errors import BadInputError
-from oversight.readers import read_ods, read_ods_sheets
-from oversight.sources.base import MONTHS, FileInfo, Layout, SourceSpec, check_not_future, record_from_cells
+from oversight.sources.base import (
+    MONTHS,
+    FileInfo,
+    Layout,
+    Recognition,
+    SourceSpec,
+    check_not_future,
+    normalise_header,
+    record_from_cells,
+)
+from oversight.workbooks import Workbook
+
+if TYPE_CHECKING:
+    from oversight.peek import Peek
 
 RATINGS = {
     "Outstanding",
@@ -168,22 +182,62 @@ class CqcRatings(SourceSpec):
                 f"({error}); CQC names its workbooks DD_Month_YYYY_Latest_ratings.ods",
             ) from None
 
+    def recognise(self, peek: Peek) -> Recognition:
+        """By content: a ``Locations`` or ``Providers`` sheet with the ratings header (``Provider
+        ID``, ``Latest Rating``, ``Publication Date``, ``Domain`` or ``Key Question``) within its
+        first rows. The as-at date is in the name only (``05_May_2026_...``), so period = name_period."""
+        try:
+            name_period = self.file_info(peek.path).period
+            name_error = None
+        except BadInputError as error:
+            name_period, name_error = None, error.detail
+        best = 0
+        for sheet in ("Locations", "Providers"):
+            for cells in peek.sheets.get(sheet, []):
+                present = {normalise_header(c) for c in cells if c.strip()}
+                for layout in LAYOUTS[sheet]:
+                    if layout.required_headers <= present:
+                        return Recognition(
+                            self.name,
+                            True,
+                            100,
+                            f"CQC Latest ratings workbook: sheet {sheet!r} with layout {layout.name!r}"
+                            + (f" (but {name_error})" if name_error else ""),
+                            period=name_period,
+                            name_period=name_period,
+                        )
+                    overlap = len(layout.required_headers & present)
+                    best = max(best, 80 * overlap // len(layout.required_headers))
+        return Recognition(
+            self.name,
+            False,
+            best,
+            "no Locations or Providers sheet with the CQC ratings header",
+            name_period=name_period,
+        )
+
     def rows(self, path: Path, info: FileInfo) -> Iterator[tuple[int, str, dict[str, str]]]:
         if info.period:
             check_not_future(path, info.period)
-        sheets = [s for s in read_ods_sheets(path) if s in LAYOUTS]
+        with Workbook(path) as workbook:
+            yield from self._workbook_rows(path, workbook)
+
+    def _workbook_rows(self, path: Path, workbook: Workbook) -> Iterator[tuple[int, str, dict[str, str]]]:
+        sheets = [s for s in workbook.sheetnames if s in LAYOUTS]
         if "Locations" not in sheets and "Providers" not in sheets:
             raise BadInputError(
                 path.name,
                 "workbook_has_ratings_sheets",
-                f"no Locations or Providers sheet (found {read_ods_sheets(path)})",
+                f"no Locations or Providers sheet (found {workbook.sheetnames})",
             )
         for sheet in sheets:
             spec_layouts = LAYOUTS[sheet]
-            rows = read_ods(path, sheet)
+            rows = workbook.rows(sheet)
             header = _SheetSpec(spec_layouts).find_header(path, rows)
             seen: dict[tuple[str, ...], int] = {}
             for row_number, cells in rows:
+                if not cells:  # an empty row (calamine gives every row of the sheet's used range)
+                    continue
                 record = record_from_cells(path, row_number, cells, header)
                 self._check(path, sheet, row_number, record)
                 key = tuple(

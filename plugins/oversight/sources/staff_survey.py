@@ -31,17 +31,23 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oversight.errors import BadInputError
 from oversight.readers import read_csv
 from oversight.sources.base import (
     FileInfo,
     Layout,
+    Recognition,
     SourceSpec,
     check_not_future,
+    normalise_header,
     parse_count,
     record_from_cells,
 )
+
+if TYPE_CHECKING:
+    from oversight.peek import Peek
 
 HEADERS = (
     "ODS code",
@@ -182,6 +188,45 @@ class StaffSurveyOrganisations(SourceSpec):
                 path.name, "file_name_matches_publisher", f"years {first}-{last} run backwards"
             )
         return FileInfo(period=date(last, 1, 1), revision=max(int(match["version"] or 1) - 1, 0))
+
+    def recognise(self, peek: Peek) -> Recognition:
+        """By content: a CSV whose header is the merged file's 74 columns; the period is the last
+        survey year, from the name (``..._2021-2024.csv``) or else the largest ``Year`` in the first
+        rows (the rows are in year order, so a peek may not reach the last year)."""
+        try:
+            info = self.file_info(peek.path)
+            name_period, revision = info.period, info.revision
+        except BadInputError:
+            name_period, revision = None, 0
+        rows = peek.first_rows if peek.kind == "csv" else []
+        header = {normalise_header(c) for c in rows[0]} if rows else set()
+        required = NSS_MERGED_2021.required_headers
+        overlap = len(required & header)
+        if overlap < len(required):
+            return Recognition(
+                self.name,
+                False,
+                min(90, 100 * overlap // len(required)),
+                f"not the merged staff survey header ({overlap} of {len(required)} columns)"
+                if header
+                else f"not a CSV file ({peek.kind})",
+                name_period=name_period,
+            )
+        year_index = [normalise_header(c) for c in rows[0]].index("year")
+        years = sorted(
+            {int(r[year_index]) for r in rows[1:] if len(r) > year_index and _YEAR.match(r[year_index])}
+        )
+        period = name_period or (date(years[-1], 1, 1) if years else None)
+        return Recognition(
+            self.name,
+            True,
+            100,
+            f"NHS Staff Survey organisation results merged across years: the 74-column header; Year "
+            f"{years[0] if years else '?'}.. in the first rows",
+            period=period,
+            revision=revision,
+            name_period=name_period,
+        )
 
     def rows(self, path: Path, info: FileInfo) -> Iterator[tuple[int, str, dict[str, str]]]:
         assert info.period is not None

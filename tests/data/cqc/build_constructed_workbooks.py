@@ -34,7 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from oversight.readers import read_ods
+from oversight.workbooks import read_sheet
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE = REPO / "sample_data" / "cqc" / "Latest_ratings_trust_locations.ods"
@@ -136,7 +136,7 @@ def _workbook(sheets: list[tuple[str, list[list[Cell]]]]) -> bytes:
 
 
 def _sample_rows() -> tuple[list[str], list[list[str]]]:
-    rows = [cells for _, cells in read_ods(SAMPLE, "Locations")]
+    rows = [cells for _, cells in read_sheet(SAMPLE, "Locations") if cells]
     header = rows[0]
     width = len(header)
     return header, [cells + [""] * (width - len(cells)) for cells in rows[1:]]

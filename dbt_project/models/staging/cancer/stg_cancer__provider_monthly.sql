@@ -1,5 +1,7 @@
--- Cancer Waiting Times per provider, month, sheet (standard and breakdown), part and breakdown row,
--- typed and renamed, latest vintage of each month (a FINAL issue supersedes the PROVISIONAL one).
+-- Cancer Waiting Times provider workbook per provider, month, sheet (standard and breakdown), part
+-- and breakdown row, typed and renamed, latest workbook of each month (a FINAL issue supersedes the
+-- PROVISIONAL one; stg_cancer__month_vintages). Rows of the other layouts (data extract, Monthly
+-- Combined Workbook) are in their own staging models.
 -- National rows (ALL ENGLISH PROVIDERS, no ODS code) are dropped here; they stay in raw.
 -- Counts stay numeric with their fractions: shared 62-day pathways are split between providers.
 with
@@ -10,9 +12,10 @@ source as (
 
 ),
 
-loads as (
+vintages as (
 
-    select * from {{ ref('stg_warehouse__loads') }}
+    select * from {{ ref('stg_cancer__month_vintages') }}
+    where layout_family = 'provider_workbook'
 
 ),
 
@@ -70,7 +73,9 @@ renamed as (
         source._row_number as source_row
 
     from source
-    where nullif(trim(source.org_code), '') is not null
+    where
+        nullif(trim(source.org_code), '') is not null
+        and source._layout like 'cwt_2023_10%'
 
 ),
 
@@ -78,12 +83,14 @@ latest as (
 
     select
         renamed.*,
-        loads.vintage,
-        loads.revision
+        vintages.month_vintage as vintage,
+        vintages.revision
     from renamed
-    inner join loads
-        on renamed.load_id = loads.load_id
-    where loads.is_latest_vintage
+    inner join vintages
+        on
+            renamed.load_id = vintages.load_id
+            and renamed.period_start = vintages.period_start
+    where vintages.is_latest_of_layout
 
 )
 

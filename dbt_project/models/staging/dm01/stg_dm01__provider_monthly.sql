@@ -1,5 +1,7 @@
--- DM01 diagnostics waiting list per provider and month, typed and renamed, latest vintage of each
--- month. The national and regional TOTAL rows are dropped here (they stay in raw for reconciliation).
+-- DM01 diagnostics waiting list per provider and month (sheet Provider), typed and renamed, latest
+-- vintage of each month. The national and regional total rows are dropped here (they stay in raw for
+-- reconciliation): TOTAL / ENGLAND as the code (2019 layout), or no code and `Total` as the name
+-- (the publisher's web file, whose England row comes first).
 with
 
 source as (
@@ -21,6 +23,7 @@ renamed as (
         upper(trim(source.provider_code)) as org_code,
         trim(source.provider_name) as org_name,
         source._period as period_start,
+        nullif(trim(source.region_code), '') as region_code,
         ---------- waiting list at the end of the month
         source.total_waiting_list::numeric as total_waiting_list,
         source.waiting_6wk_plus::numeric as waiting_6wk_plus,
@@ -32,7 +35,10 @@ renamed as (
         source._row_number as source_row
 
     from source
-    where upper(trim(source.provider_code)) not in ('TOTAL', 'ENGLAND')
+    where
+        coalesce(source.sheet, 'Provider') = 'Provider'
+        and nullif(trim(source.provider_code), '') is not null
+        and upper(trim(source.provider_code)) not in ('TOTAL', 'ENGLAND')
 
 ),
 
