@@ -210,6 +210,7 @@ final as (
         metrics_missing,
         coverage_rule_id,
         min_share_of_expected,
+        require_every_domain,
         segment_status,
         case
             when segment_status = 'segmented' then null

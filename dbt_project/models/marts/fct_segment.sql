@@ -49,15 +49,17 @@ unioned as (
 
     select
         org_code, period_start, period_end, framework_version, peer_group, average_score, metrics_expected,
-        metrics_scored, coverage, domains_expected, domains_scored, segment_status, status_reason,
-        provisional_segment, is_in_deficit, deficit_status, deficit_source_file, deficit_source_row, segment,
+        metrics_scored, coverage, min_share_of_expected as minimum_coverage,
+        require_every_domain as requires_every_domain, domains_expected, domains_scored, segment_status,
+        status_reason, provisional_segment, is_in_deficit, deficit_status, deficit_source_file, deficit_source_row, segment,
         segment_range_low, segment_range_high, rule_id, rule_description, decision_id, is_indicative
     from nof_2025_26
     union all
     select
         org_code, period_start, (period_start + interval '1 month' - interval '1 day')::date as period_end,
         framework_version, peer_group, null::numeric as average_score, metrics_expected, metrics_scored,
-        coverage, null::integer as domains_expected, null::integer as domains_scored, segment_status,
+        coverage, min_share_of_expected as minimum_coverage, false as requires_every_domain,
+        null::integer as domains_expected, null::integer as domains_scored, segment_status,
         status_reason, provisional_segment, null::boolean as is_in_deficit, null::text as deficit_status,
         null::text as deficit_source_file, null::integer as deficit_source_row, segment,
         segment as segment_range_low, segment as segment_range_high, rule_id, rule_description, decision_id,
@@ -67,7 +69,8 @@ unioned as (
     select
         org_code, period_start, (period_start + interval '1 month' - interval '1 day')::date as period_end,
         framework_version, peer_group, null::numeric as average_score, metrics_expected, metrics_scored,
-        coverage, null::integer as domains_expected, null::integer as domains_scored, segment_status,
+        coverage, min_share_of_expected as minimum_coverage, false as requires_every_domain,
+        null::integer as domains_expected, null::integer as domains_scored, segment_status,
         status_reason, provisional_segment, null::boolean as is_in_deficit, null::text as deficit_status,
         null::text as deficit_source_file, null::integer as deficit_source_row, segment,
         segment as segment_range_low, segment as segment_range_high, rule_id, rule_description, decision_id,
@@ -98,6 +101,8 @@ final as (
         unioned.metrics_expected,
         unioned.metrics_scored,
         unioned.coverage,
+        unioned.minimum_coverage,
+        unioned.requires_every_domain,
         unioned.domains_expected,
         unioned.domains_scored,
         ---------- measures
