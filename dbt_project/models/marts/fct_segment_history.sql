@@ -103,7 +103,8 @@ with_grain as (
         case when versions.period_grain = 'quarter' then interval '3 months' else interval '1 month' end
             as grain_interval,
         versioned.period_start between versions.valid_from and versions.valid_to as is_applicable_version,
-        versioned.next_recorded_at is null as is_latest_version
+        versioned.next_recorded_at is null as is_latest_version,
+        versioned.next_recorded_at is null and versioned.is_in_build as is_current_version
     from versioned
     inner join versions
         on versioned.framework_version = versions.framework_version
@@ -115,10 +116,10 @@ compared as (
     select
         with_grain.*,
         lag(period_start) over (
-            partition by org_code, framework_version, is_latest_version order by period_start
+            partition by org_code, framework_version, is_current_version order by period_start
         ) as previous_period_start,
         lag(segment) over (
-            partition by org_code, framework_version, is_latest_version order by period_start
+            partition by org_code, framework_version, is_current_version order by period_start
         ) as previous_period_segment
     from with_grain
 
@@ -135,7 +136,7 @@ applicable_timeline as (
         lag(period_grain) over (partition by org_code order by period_start) as previous_applicable_period_grain,
         lag(period_start) over (partition by org_code order by period_start) as previous_applicable_period_start
     from with_grain
-    where is_applicable_version and is_latest_version and is_in_build
+    where is_applicable_version and is_current_version
 
 ),
 
@@ -188,7 +189,7 @@ final as (
         compared.recorded_at,
         coalesce(compared.next_recorded_at, case when not compared.is_in_build then compared.superseded_at end)
             as superseded_at,
-        compared.is_latest_version and compared.is_in_build as is_current
+        compared.is_current_version as is_current
     from compared
     left join names
         on compared.org_code = names.org_code
@@ -196,8 +197,7 @@ final as (
         on compared.org_code = timeline.org_code
         and compared.framework_version = timeline.framework_version
         and compared.period_start = timeline.period_start
-        and compared.is_latest_version
-        and compared.is_in_build
+        and compared.is_current_version
 
 )
 
