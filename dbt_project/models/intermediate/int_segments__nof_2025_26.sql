@@ -241,29 +241,35 @@ final as (
         adjusted_segment,
         decision_id,
         case
+            -- a recorded decision is firm whatever the data; otherwise no segment on insufficient data
+            when decision_id is not null then decision_segment
             when segment_status = 'insufficient_data' then null
-            else coalesce(decision_segment, adjusted_segment)
+            else adjusted_segment
         end as segment,
         case
-            when segment_status = 'insufficient_data' then null
             when decision_id is not null then decision_segment
+            when segment_status = 'insufficient_data' then null
             when is_in_deficit and best_case_segment::text = any(string_to_array(cap_applies_to_segments, ';'))
                 then cap_result_segment
             else best_case_segment
         end as segment_range_low,
         case
-            when segment_status = 'insufficient_data' then null
             when decision_id is not null then decision_segment
+            when segment_status = 'insufficient_data' then null
             when (is_in_deficit or deficit_status = 'unknown')
                 and worst_case_segment::text = any(string_to_array(cap_applies_to_segments, ';'))
                 then cap_result_segment
             else worst_case_segment
         end as segment_range_high,
         case
+            when decision_id is not null then decision_id
             when segment_status = 'insufficient_data' then coverage_rule_id
-            else coalesce(decision_id, deficit_rule_id, cut_point_rule_id)
+            else coalesce(deficit_rule_id, cut_point_rule_id)
         end as rule_id,
         case
+            when decision_id is not null and segment_status = 'insufficient_data'
+                then 'recorded decision ' || decision_id || ' sets segment ' || decision_segment
+                    || ' (no metric scored)'
             when segment_status = 'insufficient_data'
                 then 'insufficient data: no metric scored (' || coverage_rule_id || ')'
             when decision_id is not null
