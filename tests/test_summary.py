@@ -20,7 +20,7 @@ insert into marts.fct_segment values
     ('nof_2025_26', 'B', '2025-04-01', '2025-06-30', 'Q1 2025/26', 4, 'indicative', 0.1176, 17, true),
     ('nof_2025_26', 'C', '2025-04-01', '2025-06-30', 'Q1 2025/26', null, 'insufficient_data', 0, 17, true),
     -- an older quarter and a third one: only the latest two are shown
-    ('nof_2025_26', 'A', '2024-10-01', '2024-12-31', 'Q3 2024/25', 2, 'indicative', 0.1176, 17, false),
+    ('nof_2025_26', 'A', '2024-10-01', '2024-12-31', 'Q3 2024/25', 2, 'indicative', 0.1176, 17, true),
     ('nof_2025_26', 'A', '2025-07-01', '2025-09-30', 'Q2 2025/26', 2, 'indicative', 0.2353, 17, true),
     ('nof_2025_26', 'A', '2025-01-01', '2025-03-31', 'Q4 2024/25', 2, 'indicative', 0.1176, 17, false),
     -- SOF in force in none of these periods
