@@ -33,7 +33,9 @@ create table marts__build.fct_metric_score (
     value numeric, metric_score numeric, quartile integer);
 create table marts__build.fct_segment (
     org_code text, period_start date, framework_version text, average_score numeric, segment integer,
-    rule_id text);
+    rule_id text, segment_status text, coverage numeric, minimum_coverage numeric,
+    requires_every_domain boolean, domains_expected integer, domains_scored integer, is_in_deficit boolean,
+    deficit_status text, deficit_source_file text, decision_id text);
 
 insert into marts__build.dim_organisation values
     ('RAA', 'Alpha Hospitals NHS Trust', 'acute'),
@@ -54,21 +56,31 @@ select org_code, period_start, metric_id, 'nof_2025_26', 'acute', value,
        1 + (source_row % 4), 1 + (source_row % 4)
 from marts__build.fct_metric_value;
 
+-- segmented at 10 of 16 metrics (0.625 >= 0.5) in 4 of 4 domains, not in deficit per a finance file
 insert into marts__build.fct_segment
-select org_code, period_start, 'nof_2025_26', 2.5, 1 + (count(*) % 5)::int, 'NOF25-SEG-2'
+select org_code, period_start, 'nof_2025_26', 2.5, 1 + (count(*) % 5)::int, 'NOF25-SEG-2', 'segmented',
+       0.625, 0.5, true, 4, 4, false, 'not_in_deficit', 'finance-positions-2025-26-Q1.csv', null
 from marts__build.fct_metric_value group by org_code, period_start;
+
+create table marts__build.fct_segment_domain_coverage as
+select org_code, period_start, framework_version, 'access to services' as domain, 4 as metrics_expected,
+       3 as metrics_scored
+from marts__build.fct_segment;
 
 create table marts__build.fct_segment_explanation as
 select org_code, period_start, framework_version, 'cut_point' as item_id, true as contributes
 from marts__build.fct_segment;
 
 -- ties share the lowest rank: RAA and RBB at 1.50 are both 1, RXX is 3
+-- RZZ is indicative: listed, never ranked, and it does not push RXX down
 create table marts__build.fct_league_table as
 select * from (values
-    ('acute', date '2024-06-01', 'nof_2025_26', 'RAA', 1.50, 1, 1),
-    ('acute', date '2024-06-01', 'nof_2025_26', 'RBB', 1.50, 1, 1),
-    ('acute', date '2024-06-01', 'nof_2025_26', 'RXX', 2.50, 2, 3)
-) v(peer_group, period_start, framework_version, org_code, average_score, adjusted_segment, league_rank);
+    ('acute', date '2024-06-01', 'nof_2025_26', 'RAA', 'segmented', 1.50, 1, 1),
+    ('acute', date '2024-06-01', 'nof_2025_26', 'RBB', 'segmented', 1.50, 1, 1),
+    ('acute', date '2024-06-01', 'nof_2025_26', 'RZZ', 'indicative', 1.10, 1, null),
+    ('acute', date '2024-06-01', 'nof_2025_26', 'RXX', 'segmented', 2.50, 2, 3)
+) v(peer_group, period_start, framework_version, org_code, segment_status, average_score, adjusted_segment,
+    league_rank);
 
 create table marts__build.fct_domain_score as
 select org_code, period_start, framework_version, 'access to services' as domain, 2.0 as domain_score,
@@ -167,6 +179,7 @@ def test_valid_marts_pass_and_data_docs_are_built(marts, gate_settings) -> None:
         "marts.fct_metric_value__org_in_dim_organisation",
         "marts.fct_metric_score",
         "marts.fct_segment",
+        "marts.fct_segment__status_invariants",
         "marts.fct_segment__explained",
         "marts.fct_league_table",
         "marts.fct_domain_score",
@@ -266,6 +279,57 @@ def test_league_ranks_that_are_not_competition_ranks_fail(marts, gate_settings) 
     assert "fct_league_table" in str(error) and "RXX" in str(error)
 
 
+def test_a_segmented_row_below_the_minimum_coverage_fails(marts, gate_settings) -> None:  # noqa: ANN001
+    # RAA June: 3 of 16 metrics (0.1875 < 0.5) but published as segmented
+    execute(
+        marts,
+        "update marts__build.fct_segment set coverage = 0.1875 "
+        "where org_code = 'RAA' and period_start = date '2024-06-01'",
+    )
+    error = gate_failure(marts, gate_settings)
+    assert "no segmented row below the minimum coverage of seed coverage_rules" in str(error)
+    assert "marts__build.fct_segment" in str(error) and "RAA" in str(error)
+
+
+def test_a_segmented_row_without_a_score_in_every_domain_fails(marts, gate_settings) -> None:  # noqa: ANN001
+    execute(marts, "update marts__build.fct_segment set domains_scored = 3 where org_code = 'RBB'")
+    error = gate_failure(marts, gate_settings)
+    assert "no segmented row below the minimum coverage" in str(error) and "RBB" in str(error)
+
+
+def test_the_same_row_indicative_passes(marts, gate_settings) -> None:  # noqa: ANN001
+    execute(
+        marts,
+        "update marts__build.fct_segment set coverage = 0.1875, segment_status = 'indicative' "
+        "where org_code = 'RAA'",
+    )
+    assert run_gate("marts", marts, settings=gate_settings).success
+
+
+def test_a_defaulted_deficit_flag_fails(marts, gate_settings) -> None:  # noqa: ANN001
+    # "not in deficit" with no finance file behind it: a missing position read as not in deficit
+    execute(marts, "update marts__build.fct_segment set deficit_source_file = null where org_code = 'RXX'")
+    error = gate_failure(marts, gate_settings)
+    assert "no defaulted deficit flag: every is_in_deficit value has its finance file" in str(error)
+    assert "RXX" in str(error)
+
+
+def test_a_segment_on_insufficient_data_fails(marts, gate_settings) -> None:  # noqa: ANN001
+    execute(
+        marts,
+        "update marts__build.fct_segment set segment_status = 'insufficient_data', coverage = 0 "
+        "where org_code = 'RBB'",
+    )
+    error = gate_failure(marts, gate_settings)
+    assert "an insufficient_data row has no segment" in str(error) and "RBB" in str(error)
+
+
+def test_a_league_rank_without_segmented_fails(marts, gate_settings) -> None:  # noqa: ANN001
+    execute(marts, "update marts__build.fct_league_table set league_rank = 1 where org_code = 'RZZ'")
+    error = gate_failure(marts, gate_settings)
+    assert "no league rank without segmented" in str(error) and "RZZ" in str(error)
+
+
 def test_a_segment_without_explanation_fails(marts, gate_settings) -> None:  # noqa: ANN001
     execute(marts, "delete from marts__build.fct_segment_explanation where org_code = 'RBB'")
     error = gate_failure(marts, gate_settings)
@@ -281,6 +345,7 @@ def test_a_missing_marts_table_fails_with_a_clear_message(marts, gate_settings) 
     assert "[the marts tables of the contract exist in the schema]: missing fct_segment" in str(error)
     assert error.report.skipped == [
         "marts.fct_segment: table(s) marts__build.fct_segment missing",
+        "marts.fct_segment__status_invariants: table(s) marts__build.fct_segment missing",
         "marts.fct_segment__explained: table(s) marts__build.fct_segment missing",
     ]
 

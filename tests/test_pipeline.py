@@ -82,38 +82,45 @@ def pipeline(warehouse_db, tmp_path_factory: pytest.TempPathFactory) -> Pipeline
     return p
 
 
-def expected_segments_from_csv(path: Path, acute: set[str]) -> dict[str, tuple[Decimal, int]]:
-    """Independent re-computation from the published CSV: 4-hour % (all types and type 1) per acute
-    trust, competition rank within the acute group, score 1 + 3 (rank - 1) / (n - 1) to 2 places,
-    average of the trust's scores to 2 places (half up), segment from the seeded cut points."""
+def expected_segments_from_csv(paths: list[Path], acute: set[str]) -> dict[str, tuple[Decimal, int]]:
+    """Independent re-computation of one NOF 2025/26 quarter from the published monthly CSVs of its
+    months: 4-hour % (all types and type 1) per acute trust from the quarter's summed attendances and
+    summed over-4-hours counts (seed quarter_rule quarter_sum), competition rank within the acute
+    group, score 1 + 3 (rank - 1) / (n - 1) to 2 places, average of the trust's scores to 2 places
+    (half up), segment from the seeded cut points (no finance position for the quarter: no cap)."""
+    totals: dict[str, list[Decimal]] = {}
+    for path in paths:
+        with path.open(newline="") as handle:
+            for row in csv.DictReader(handle):
+                org = row["Org Code"].strip()
+                if org not in acute:
+                    continue
+                groups = ["Type 1", "Type 2", "Other A&E Department"]
+                att = sum(Decimal(row[f"A&E attendances {g}"]) for g in groups) + sum(
+                    Decimal(row[f"A&E attendances Booked Appointments {g}"])
+                    for g in ("Type 1", "Type 2", "Other Department")
+                )
+                departments = ("Type 1", "Type 2", "Other Department")
+                over = sum(Decimal(row[f"Attendances over 4hrs {g}"]) for g in departments) + sum(
+                    Decimal(row[f"Attendances over 4hrs Booked Appointments {g}"])
+                    for g in ("Type 1", "Type 2", "Other Department")
+                )
+                att1 = Decimal(row["A&E attendances Type 1"]) + Decimal(
+                    row["A&E attendances Booked Appointments Type 1"]
+                )
+                over1 = Decimal(row["Attendances over 4hrs Type 1"]) + Decimal(
+                    row["Attendances over 4hrs Booked Appointments Type 1"]
+                )
+                summed = totals.setdefault(org, [Decimal(0)] * 4)
+                for i, n in enumerate((att, over, att1, over1)):
+                    summed[i] += n
     all_types: dict[str, Decimal] = {}
     type1: dict[str, Decimal] = {}
-    with path.open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            org = row["Org Code"].strip()
-            if org not in acute:
-                continue
-            groups = ["Type 1", "Type 2", "Other A&E Department"]
-            att = sum(Decimal(row[f"A&E attendances {g}"]) for g in groups) + sum(
-                Decimal(row[f"A&E attendances Booked Appointments {g}"])
-                for g in ("Type 1", "Type 2", "Other Department")
-            )
-            over = sum(
-                Decimal(row[f"Attendances over 4hrs {g}"]) for g in ("Type 1", "Type 2", "Other Department")
-            ) + sum(
-                Decimal(row[f"Attendances over 4hrs Booked Appointments {g}"])
-                for g in ("Type 1", "Type 2", "Other Department")
-            )
-            if att > 0:
-                all_types[org] = (100 * (att - over) / att).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-            att1 = Decimal(row["A&E attendances Type 1"]) + Decimal(
-                row["A&E attendances Booked Appointments Type 1"]
-            )
-            over1 = Decimal(row["Attendances over 4hrs Type 1"]) + Decimal(
-                row["Attendances over 4hrs Booked Appointments Type 1"]
-            )
-            if att1 > 0:
-                type1[org] = (100 * (att1 - over1) / att1).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+    for org, (att, over, att1, over1) in totals.items():
+        if att > 0:
+            all_types[org] = (100 * (att - over) / att).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+        if att1 > 0:
+            type1[org] = (100 * (att1 - over1) / att1).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
     scores: dict[str, list[Decimal]] = {}
     for values in (all_types, type1):
@@ -161,7 +168,8 @@ def test_make_run_chain_publishes_marts_with_known_answers(pipeline: Pipeline) -
         ),
     ]
     # England all-types June 2024 from the trusts' rows can't exceed the file's TOTAL (74.6 % nationally)
-    # Segments: recompute November 2024 independently from the revised November file.
+    # Segments: NOF 2025/26 by quarter. Recompute Q3 2024/25 (October-December 2024; the samples hold
+    # October and November, both revised files) independently from the two files.
     acute = {
         code
         for (code,) in pipeline.query(
@@ -169,17 +177,40 @@ def test_make_run_chain_publishes_marts_with_known_answers(pipeline: Pipeline) -
         )
     }
     expected = expected_segments_from_csv(
-        pipeline.landing / "ae" / "Monthly-AE-November-2024-revised.csv", acute
+        [
+            pipeline.landing / "ae" / "Monthly-AE-October-2024-revised.csv",
+            pipeline.landing / "ae" / "Monthly-AE-November-2024-revised.csv",
+        ],
+        acute,
     )
     actual = {
         org: (avg, seg)
         for org, avg, seg in pipeline.query(
             "select org_code, average_score, segment from marts.fct_segment "
-            "where period_start = '2024-11-01' and framework_version = 'nof_2025_26' and peer_group = 'acute'"
+            "where period_start = '2024-10-01' and period_end = '2024-12-31' "
+            "and framework_version = 'nof_2025_26' and peer_group = 'acute' and average_score is not null"
         )
     }
     assert len(actual) > 100
     assert actual == expected
+    # ... and every one of them is indicative: 2 of the 17 metrics NOF 2025/26 scores for a
+    # non-specialist acute trust (seed framework_metrics; 14 for a specialist one), one domain of four
+    statuses = pipeline.query(
+        "select segment_status, metrics_scored, metrics_expected, count(*) from marts.fct_segment "
+        "where period_start = '2024-10-01' and framework_version = 'nof_2025_26' and peer_group = 'acute' "
+        "and average_score is not null group by 1, 2, 3 order by 1, 2, 3"
+    )
+    assert {(status, scored) for status, scored, _, _ in statuses} <= {("indicative", 2), ("indicative", 1)}
+    assert {expected_metrics for _, _, expected_metrics, _ in statuses} <= {14, 17}
+    # no league rank without segmented
+    assert pipeline.query(
+        "select count(*) from marts.fct_league_table where league_rank is not null "
+        "and segment_status <> 'segmented'"
+    ) == [(0,)]
+    # names as people read them
+    assert pipeline.query("select org_name from marts.dim_organisation where org_code = 'RJ1'") == [
+        ("Guy's and St Thomas' NHS Foundation Trust",)
+    ]
 
     # one segment per org x period x framework, each with the rule that set it
     assert pipeline.query("select count(*) from marts.fct_segment where rule_id is null") == [(0,)]
@@ -288,7 +319,8 @@ def test_changing_one_cut_point_in_the_seed_changes_the_affected_segments(
         ((org, period), (avg, seg))
         for org, period, avg, seg in pipeline.query(
             "select org_code, period_start, average_score, segment from marts.fct_segment "
-            "where framework_version = 'nof_2025_26' and not coalesce(is_in_deficit, false)"
+            "where framework_version = 'nof_2025_26' and not coalesce(is_in_deficit, false) "
+            "and average_score is not null"
         )
     )
     tasks.build_marts()
@@ -298,7 +330,8 @@ def test_changing_one_cut_point_in_the_seed_changes_the_affected_segments(
         (org, period): (avg, seg, rule)
         for org, period, avg, seg, rule in pipeline.query(
             "select org_code, period_start, average_score, segment, rule_id from marts.fct_segment "
-            "where framework_version = 'nof_2025_26' and not coalesce(is_in_deficit, false)"
+            "where framework_version = 'nof_2025_26' and not coalesce(is_in_deficit, false) "
+            "and average_score is not null"
         )
     }
     moved = {k for k, (avg, seg) in before.items() if Decimal("2.36") <= avg < Decimal("2.60")}
@@ -329,13 +362,13 @@ def test_a_recorded_decision_sets_segment_5_and_shows_in_the_explanation(
         monkeypatch.setenv(key, value)
     org = pipeline.query(
         "select org_code from marts.fct_segment where framework_version = 'nof_2025_26' "
-        "and period_start = '2024-11-01' order by org_code limit 1"
+        "and period_start = '2024-10-01' and segment is not null order by org_code limit 1"
     )[0][0]
     with warehouse.connect(pipeline.target) as conn:
         conn.execute(
             "insert into raw.decisions (decision_id, org_code, framework_version, decision_type, segment, "
             "effective_from, decided_by, decided_on, reason, source_document) values "
-            "('test-pip-1', %s, 'nof_2025_26', 'segment_5_pip', 5, '2024-11-01', 'regional oversight panel', "
+            "('test-pip-1', %s, 'nof_2025_26', 'segment_5_pip', 5, '2024-10-01', 'regional oversight panel', "
             "'2024-10-28', 'most challenged provider: intensive support', 'panel minutes 2024-10-28')",
             (org,),
         )
@@ -345,18 +378,18 @@ def test_a_recorded_decision_sets_segment_5_and_shows_in_the_explanation(
         tasks.publish_marts()
         rows = pipeline.query(
             "select period_start, segment, rule_id from marts.fct_segment where org_code = %s "
-            "and framework_version = 'nof_2025_26' and period_start >= '2024-10-01' "
+            "and framework_version = 'nof_2025_26' and period_start >= '2024-07-01' "
             "order by period_start",
             (org,),
         )
         assert rows[0][1] != 5 and rows[1] == (
-            date(2024, 11, 1),
+            date(2024, 10, 1),
             5,
             "test-pip-1",
-        )  # from its effective date on
+        )  # from its effective date on: Q3 2024/25
         items = pipeline.query(
             "select item_type, description, source_file from marts.fct_segment_explanation "
-            "where org_code = %s and period_start = '2024-11-01' "
+            "where org_code = %s and period_start = '2024-10-01' "
             "and framework_version = 'nof_2025_26' and item_order = 1",
             (org,),
         )

@@ -27,18 +27,7 @@ def collect(settings: Settings) -> dict:
         ).fetchone()
         if has_marts:
             summary["published"] = True
-            summary["segments"] = conn.execute(
-                f"""
-                with latest as (
-                    select framework_version, max(period_start) as period_start
-                    from {PUBLISHED_SCHEMA}.fct_segment group by framework_version
-                )
-                select s.framework_version, s.period_start, s.segment, count(*)
-                from {PUBLISHED_SCHEMA}.fct_segment s
-                join latest using (framework_version, period_start)
-                group by 1, 2, 3 order by 1, 2, 3
-                """
-            ).fetchall()
+            summary["segments"] = segment_summary(conn)
     return summary
 
 
@@ -102,6 +91,84 @@ def _landing_lines(accounts: list[dict], landing_dir: object) -> list[str]:
     return lines
 
 
+SEGMENT_PERIODS_SHOWN = 2  # the latest applicable periods per framework version
+
+
+def segment_summary(conn) -> list[dict]:  # noqa: ANN001 - a psycopg connection
+    """Per framework version, its latest applicable periods (seed framework_versions): trusts per
+    segment and per status, and the coverage (metrics scored / expected)."""
+    rows = conn.execute(
+        f"""
+        with periods as (
+            select framework_version, period_start, period_end, period_label,
+                   dense_rank() over (partition by framework_version order by period_start desc) as recency
+            from (select distinct framework_version, period_start, period_end, period_label
+                  from {PUBLISHED_SCHEMA}.fct_segment where is_applicable_version) p
+        )
+        select s.framework_version, s.period_label, s.period_start, s.period_end, count(*) as trusts,
+               array_agg(s.segment order by s.org_code) as segments,
+               array_agg(s.segment_status order by s.org_code) as statuses,
+               percentile_cont(0.5) within group (order by s.coverage) as median_coverage,
+               min(s.coverage) as min_coverage, max(s.coverage) as max_coverage,
+               max(s.metrics_expected) as max_expected
+        from {PUBLISHED_SCHEMA}.fct_segment s
+        join periods p using (framework_version, period_start)
+        where s.is_applicable_version and p.recency <= %s
+        group by 1, 2, 3, 4 order by 1, 3 desc
+        """,
+        (SEGMENT_PERIODS_SHOWN,),
+    ).fetchall()
+    result = []
+    for version, label, start, end, trusts, segments, statuses, median, low, high, expected in rows:
+        per_segment: dict[str, int] = {}
+        for segment in segments:
+            key = "none" if segment is None else str(segment)
+            per_segment[key] = per_segment.get(key, 0) + 1
+        per_status = {s: statuses.count(s) for s in ("segmented", "indicative", "insufficient_data")}
+        result.append(
+            {
+                "framework_version": version,
+                "period_label": label,
+                "period_start": start,
+                "period_end": end,
+                "trusts": trusts,
+                "per_segment": dict(sorted(per_segment.items())),
+                "per_status": per_status,
+                "median_coverage": None if median is None else float(median),
+                "min_coverage": None if low is None else float(low),
+                "max_coverage": None if high is None else float(high),
+                "max_expected": expected,
+            }
+        )
+    return result
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.0f} %"
+
+
+def segment_lines(segments: list[dict]) -> list[str]:
+    lines = [
+        f"segments per framework version (latest {SEGMENT_PERIODS_SHOWN} applicable periods; "
+        "coverage = metrics scored / expected):"
+    ]
+    for row in segments:
+        lines.append(
+            f"  {row['framework_version']} {row['period_label']} "
+            f"({row['period_start']:%Y-%m-%d} to {row['period_end']:%Y-%m-%d}): {row['trusts']} trusts"
+        )
+        lines.append("    status:   " + ", ".join(f"{k} {v}" for k, v in row["per_status"].items()))
+        lines.append(
+            "    segment:  "
+            + ", ".join(f"{'no segment' if k == 'none' else k}: {v}" for k, v in row["per_segment"].items())
+        )
+        lines.append(
+            f"    coverage: median {_percent(row['median_coverage'])} (min {_percent(row['min_coverage'])}, "
+            f"max {_percent(row['max_coverage'])}; up to {row['max_expected']} metrics expected)"
+        )
+    return lines
+
+
 def print_summary(
     settings: Settings | None = None,
     elapsed_seconds: float | None = None,
@@ -146,13 +213,7 @@ def print_summary(
             f"{', '.join(sorted(published['tables']))})"
         )
     if data["segments"]:
-        lines.append("trusts per segment (latest period, per framework version):")
-        current = None
-        for version, period, segment, count in data["segments"]:
-            if (version, period) != current:
-                current = (version, period)
-                lines.append(f"  {version} {period:%Y-%m}:")
-            lines.append(f"    segment {segment}: {count}")
+        lines.extend(segment_lines(data["segments"]))
     lines.append(f"lineage docs     {settings.lineage_site_dir / 'index.html'}")
     lines.append(f"GX Data Docs     {settings.data_docs_site_dir / 'index.html'}")
     lines.append(f"quarantine       {settings.quarantine_dir}")

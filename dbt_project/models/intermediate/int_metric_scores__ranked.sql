@@ -9,7 +9,13 @@ with
 
 metric_values as (
 
-    select * from {{ ref('int_metric_values__trusts') }}
+    select * from {{ ref('int_metric_values__periods') }}
+
+),
+
+versions as (
+
+    select framework_version, period_grain from {{ ref('framework_versions') }}
 
 ),
 
@@ -36,6 +42,7 @@ scoped as (
     select
         metric_values.org_code,
         metric_values.period_start,
+        metric_values.period_end,
         metric_values.metric_id,
         scoring_rules.framework_version,
         organisations.peer_group,
@@ -51,6 +58,10 @@ scoped as (
         and organisations.peer_group = scoring_rules.peer_group
     inner join catalogue
         on metric_values.metric_id = catalogue.metric_id
+    -- each framework scores the values of its own period grain (month or quarter)
+    inner join versions
+        on scoring_rules.framework_version = versions.framework_version
+        and metric_values.period_grain = versions.period_grain
     where metric_values.value is not null
         and scoring_rules.scoring_method = 'rank_linear'
         -- the metric specification's exclusions, e.g. RTT (OF0023) leaves out specialist acute trusts
@@ -78,6 +89,7 @@ scored as (
     select
         org_code,
         period_start,
+        period_end,
         metric_id,
         framework_version,
         peer_group,

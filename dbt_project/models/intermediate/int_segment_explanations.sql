@@ -11,7 +11,13 @@ scores as (
 
 metric_values as (
 
-    select * from {{ ref('int_metric_values__trusts') }}
+    select * from {{ ref('int_metric_values__periods') }}
+
+),
+
+versions as (
+
+    select framework_version, period_grain from {{ ref('framework_versions') }}
 
 ),
 
@@ -66,10 +72,13 @@ metric_items as (
         metric_values.source_file,
         metric_values.source_row
     from scores
+    inner join versions
+        on scores.framework_version = versions.framework_version
     inner join metric_values
         on scores.org_code = metric_values.org_code
         and scores.period_start = metric_values.period_start
         and scores.metric_id = metric_values.metric_id
+        and versions.period_grain = metric_values.period_grain
     where scores.framework_version in ('nof_2025_26', 'nof_2021_22')
 
 ),
@@ -91,6 +100,59 @@ cut_point_items as (
         null::text as source_file,
         null::integer as source_row
     from nof_2025_26
+    where provisional_segment is not null
+
+),
+
+coverage_items as (
+
+    -- what was missing: one row for every segment row that is not `segmented` (and a non-contributing
+    -- row with the coverage of every segmented one)
+    select
+        org_code, period_start, framework_version,
+        'coverage' as item_type,
+        segment_status as item_id,
+        segment_status || ': ' || metrics_scored || ' of ' || metrics_expected || ' metrics scored'
+            || coalesce('; ' || status_reason, '')
+            || coalesce('; missing: ' || metrics_missing, '') as description,
+        coverage as observed_value,
+        null::numeric as score,
+        min_share_of_expected as threshold,
+        segment_status <> 'segmented' as contributes,
+        coverage_rule_id as rule_id,
+        null::text as source_file,
+        null::integer as source_row
+    from nof_2025_26
+    union all
+    select
+        org_code, period_start, framework_version,
+        'coverage' as item_type,
+        segment_status as item_id,
+        segment_status || ': ' || metrics_scored || ' of ' || metrics_expected || ' inputs with data'
+            || coalesce('; ' || status_reason, '') as description,
+        coverage as observed_value,
+        null::numeric as score,
+        min_share_of_expected as threshold,
+        segment_status <> 'segmented' as contributes,
+        coverage_rule_id as rule_id,
+        null::text as source_file,
+        null::integer as source_row
+    from nof_2021_22
+    union all
+    select
+        org_code, period_start, framework_version,
+        'coverage' as item_type,
+        segment_status as item_id,
+        segment_status || ': ' || metrics_scored || ' of ' || metrics_expected || ' triggers with data'
+            || coalesce('; ' || status_reason, '') as description,
+        coverage as observed_value,
+        null::numeric as score,
+        min_share_of_expected as threshold,
+        segment_status <> 'segmented' as contributes,
+        coverage_rule_id as rule_id,
+        null::text as source_file,
+        null::integer as source_row
+    from sof_2016_17
 
 ),
 
@@ -106,7 +168,11 @@ deficit_items as (
                     || ' capped at 3'
             when is_in_deficit then 'in deficit or receiving deficit support: segment ' || provisional_segment
                 || ' is not lifted (the cap only moves 1 and 2)'
-            when is_deficit_flag_missing then 'no finance position on record: no deficit cap applied'
+            when is_deficit_flag_missing and is_cap_relevant_text = 'yes'
+                then 'no finance position at the period end: deficit unknown, so the cap cannot be applied to '
+                    || 'provisional segment ' || provisional_segment || ' (the segment could be 3)'
+            when is_deficit_flag_missing then 'no finance position at the period end: deficit unknown (the cap '
+                || 'would not move segment ' || coalesce(provisional_segment::text, 'none') || ')'
             else 'not in deficit: no cap'
         end as description,
         is_in_deficit::integer::numeric as observed_value,
@@ -116,7 +182,13 @@ deficit_items as (
         coalesce(deficit_rule_id, 'nof_2025_26.methodology_manual.deficit_cap') as rule_id,
         deficit_source_file as source_file,
         deficit_source_row as source_row
-    from nof_2025_26
+    from (
+        select
+            *,
+            case when provisional_segment in (1, 2) then 'yes' else 'no' end as is_cap_relevant_text
+        from nof_2025_26
+    ) as nof_2025_26
+    where provisional_segment is not null
 
 ),
 
@@ -126,11 +198,12 @@ trigger_items as (
         org_code, period_start, framework_version,
         'trigger' as item_type,
         trigger_id as item_id,
-        evidence_text || case when is_met then ' [met]' else ' [not met]' end as description,
+        evidence_text || case when is_met then ' [met]' when not is_met then ' [not met]' else ' [no data]' end
+            as description,
         observed_value,
         null::numeric as score,
         threshold,
-        is_met as contributes,
+        coalesce(is_met, false) as contributes,
         rule_id,
         source_file,
         source_row
@@ -153,7 +226,7 @@ no_trigger_items as (
         null::text as source_file,
         null::integer as source_row
     from sof_2016_17
-    where triggers_fired = 0 and decision_id is null
+    where triggers_fired = 0 and decision_id is null and provisional_segment = 1
 
 ),
 
@@ -194,6 +267,8 @@ final as (
     select * from metric_items
     union all
     select * from cut_point_items
+    union all
+    select * from coverage_items
     union all
     select * from deficit_items
     union all

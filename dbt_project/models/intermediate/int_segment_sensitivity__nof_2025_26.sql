@@ -16,7 +16,9 @@ scores as (
 
 segments as (
 
+    -- trusts with an average score (insufficient-data rows have none)
     select * from {{ ref('int_segments__nof_2025_26') }}
+    where average_score is not null
 
 ),
 

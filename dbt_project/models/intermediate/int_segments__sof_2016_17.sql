@@ -9,6 +9,13 @@ triggers as (
 
 ),
 
+coverage_rule as (
+
+    select * from {{ ref('coverage_rules') }}
+    where framework_version = 'sof_2016_17'
+
+),
+
 decisions as (
 
     select * from {{ ref('stg_decisions__decisions') }}
@@ -29,6 +36,9 @@ summarised as (
         period_start,
         framework_version,
         count(*) filter (where is_met)::integer as triggers_fired,
+        count(*)::integer as triggers_expected,
+        count(*) filter (where is_met is not null)::integer as triggers_with_data,
+        string_agg(evidence_text, '; ' order by rule_id) filter (where is_met is null) as missing_evidence,
         (array_agg(rule_id order by rule_id) filter (where is_met))[1] as first_rule_id,
         string_agg(evidence_text, '; ' order by rule_id) filter (where is_met) as evidence
     from triggers
@@ -40,7 +50,9 @@ with_decision as (
 
     select
         summarised.*,
-        case when triggers_fired > 0 then 2 else 1 end as provisional_segment,
+        -- segment 1 needs every trigger evaluated: no segment 1 on missing data
+        case when triggers_fired > 0 then 2 when triggers_with_data = triggers_expected then 1 end
+            as provisional_segment,
         decision.decision_id,
         decision.segment as decision_segment
     from summarised
@@ -58,17 +70,38 @@ final as (
         triggers_fired,
         provisional_segment,
         coalesce(decision_segment, provisional_segment) as segment,
-        coalesce(decision_id, first_rule_id, 'sof_2016_17.single_oversight_framework.no_triggers') as rule_id,
+        triggers_expected as metrics_expected,
+        triggers_with_data as metrics_scored,
+        round(triggers_with_data::numeric / triggers_expected, 4) as coverage,
+        coverage_rule.rule_id as coverage_rule_id,
+        coverage_rule.min_share_of_expected,
+        case
+            when decision_id is not null or provisional_segment is not null then 'segmented'
+            else 'insufficient_data'
+        end as segment_status,
+        case
+            when decision_id is null and provisional_segment is null
+                then 'no trigger fired but ' || (triggers_expected - triggers_with_data) || ' of '
+                    || triggers_expected || ' cannot be evaluated (' || missing_evidence
+                    || '): no segment 1 on missing data'
+        end as status_reason,
+        case
+            when decision_id is null and provisional_segment is null then coverage_rule.rule_id
+            else coalesce(decision_id, first_rule_id, 'sof_2016_17.single_oversight_framework.no_triggers')
+        end as rule_id,
         decision_id,
         case
             when decision_id is not null
                 then 'recorded decision ' || decision_id || ' sets segment ' || decision_segment
                     || ' (triggers gave ' || provisional_segment || ')'
-            when triggers_fired > 0 then triggers_fired || ' trigger(s) fired: ' || evidence
+            when triggers_fired > 0 then triggers_fired || ' trigger(s) fired: ' || with_decision.evidence
+            when provisional_segment is null
+                then 'insufficient data: no trigger fired, but ' || missing_evidence
             else 'no trigger fired: maximum autonomy'
         end as rule_description,
         true as is_indicative
     from with_decision
+    cross join coverage_rule
     left join peer_groups
         on with_decision.org_code = peer_groups.org_code
 

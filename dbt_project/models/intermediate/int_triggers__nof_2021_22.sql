@@ -89,8 +89,10 @@ evaluated as (
         case triggers.trigger_id
             when 'default' then true
             when 'all_metrics_upper_quartile' then coalesce(facts.share_in_quartile_1 >= triggers.threshold, false)
-            when 'cqc_good_or_better' then coalesce(facts.cqc_rating_score <= triggers.threshold, true)
-            when 'negative_variance_to_plan' then coalesce(facts.is_deficit_flag, false)
+            -- no rating in force is not Good: segment 1 needs a rating
+            when 'cqc_good_or_better' then coalesce(facts.cqc_rating_score <= triggers.threshold, false)
+            -- a missing finance position is unknown (null), never "not in deficit"
+            when 'negative_variance_to_plan' then facts.is_deficit_flag
             when 'lower_quartile_metrics' then coalesce(facts.share_in_quartile_4 >= triggers.threshold, false)
             when 'cqc_inadequate' then coalesce(facts.cqc_rating_score >= triggers.threshold, false)
         end as is_met,

@@ -57,14 +57,16 @@ operational as (
         triggers.trigger_id,
         triggers.candidate_segment,
         triggers.threshold,
-        coalesce(
-            case when catalogue.polarity = 'higher_is_better'
-                then mv.value < triggers.threshold and mv.previous_value < triggers.threshold
-                else mv.value > triggers.threshold and mv.previous_value > triggers.threshold
-            end
-            and mv.previous_period_start = (mv.period_start - interval '1 month')::date,
-            false
-        ) as is_met,
+        -- missed this month and the month before; unknown (null) when this month has no value, or it
+        -- missed and the month before has none: missing data never counts as "standard met"
+        case
+            when mv.value is null then null
+            when not (case when catalogue.polarity = 'higher_is_better'
+                then mv.value < triggers.threshold else mv.value > triggers.threshold end) then false
+            when mv.previous_period_start is distinct from (mv.period_start - interval '1 month')::date then null
+            else case when catalogue.polarity = 'higher_is_better'
+                then mv.previous_value < triggers.threshold else mv.previous_value > triggers.threshold end
+        end as is_met,
         mv.value as observed_value,
         case
             when mv.value is null then triggers.parameter || ': no value this period'
@@ -96,8 +98,9 @@ quality as (
         triggers.candidate_segment,
         triggers.threshold,
         case
-            when triggers.trigger_id = 'finance_concern' then coalesce(deficit.is_deficit_flag, false)
-            else coalesce(cqc.rating_score >= triggers.threshold, false)
+            -- no finance position / no rating in force: unknown (null), never "no concern"
+            when triggers.trigger_id = 'finance_concern' then deficit.is_deficit_flag
+            else cqc.rating_score >= triggers.threshold
         end as is_met,
         case
             when triggers.trigger_id = 'finance_concern' then deficit.is_deficit_flag::integer

@@ -21,7 +21,11 @@ final as (
         source as source_name,
         framework_versions,
         definition,
-        evidence
+        evidence,
+        coalesce(is_sourced, true) as is_sourced,
+        quarter_rule,
+        max_age_months::integer as max_age_months,
+        quarter_rule_evidence
     from catalogue
 
 )

@@ -7,6 +7,12 @@ organisations as (
 
 ),
 
+names as (
+
+    select * from {{ ref('int_organisation__names') }}
+
+),
+
 latest_history as (
 
     select distinct on (org_code) *
@@ -20,7 +26,8 @@ final as (
     select
         ---------- ids
         organisations.org_code,
-        initcap(organisations.org_name) as org_name,
+        names.org_name,
+        names.org_name_source,
         ---------- classification
         organisations.peer_group,
         organisations.peer_subgroup,
@@ -41,6 +48,8 @@ final as (
         organisations.source_file,
         organisations.source_row
     from organisations
+    inner join names
+        on organisations.org_code = names.org_code
     left join latest_history
         on organisations.org_code = latest_history.org_code
 

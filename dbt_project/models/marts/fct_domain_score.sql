@@ -8,11 +8,18 @@ domain_scores as (
 
 ),
 
+names as (
+
+    select org_code, org_name from {{ ref('int_organisation__names') }}
+
+),
+
 final as (
 
     select
         ---------- keys
         org_code,
+        org_name,
         period_start,
         framework_version,
         domain,
@@ -26,6 +33,7 @@ final as (
         domain_rule_id,
         domain_cut_point
     from domain_scores
+    left join names using (org_code)
 
 )
 

@@ -8,12 +8,20 @@ scores as (
 
 ),
 
+names as (
+
+    select org_code, org_name from {{ ref('int_organisation__names') }}
+
+),
+
 final as (
 
     select
         ---------- keys
         org_code,
+        org_name,
         period_start,
+        period_end,
         metric_id,
         framework_version,
         peer_group,
@@ -28,6 +36,7 @@ final as (
         scoring_rule_id,
         scoring_method
     from scores
+    left join names using (org_code)
 
 )
 

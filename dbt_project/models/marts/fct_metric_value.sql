@@ -8,11 +8,18 @@ metric_values as (
 
 ),
 
+names as (
+
+    select org_code, org_name from {{ ref('int_organisation__names') }}
+
+),
+
 final as (
 
     select
         ---------- keys
         org_code,
+        org_name,
         period_start,
         period_end,
         metric_id,
@@ -27,6 +34,7 @@ final as (
         source_row,
         load_id
     from metric_values
+    left join names using (org_code)
 
 )
 

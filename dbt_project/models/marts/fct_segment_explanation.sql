@@ -16,11 +16,18 @@ segments as (
 
 ),
 
+names as (
+
+    select org_code, org_name from {{ ref('int_organisation__names') }}
+
+),
+
 final as (
 
     select
         ---------- keys
         items.org_code,
+        names.org_name,
         items.period_start,
         items.framework_version,
         segments.segment,
@@ -28,7 +35,7 @@ final as (
             partition by items.org_code, items.period_start, items.framework_version
             order by items.contributes desc, case items.item_type
                 when 'decision' then 1 when 'deficit_cap' then 2 when 'cut_point' then 3
-                when 'trigger' then 4 else 5 end,
+                when 'coverage' then 4 when 'trigger' then 5 else 6 end,
                 items.item_id,
                 items.rule_id
         )::integer as item_order,
@@ -45,6 +52,8 @@ final as (
         items.source_file,
         items.source_row
     from items
+    left join names
+        on items.org_code = names.org_code
     inner join segments
         on items.org_code = segments.org_code
         and items.period_start = segments.period_start

@@ -71,8 +71,8 @@ kept as (
 
     select *
     from changes_only
-    where previous_version_segment is null
-        or previous_version_segment <> segment
+    where previous_version_rule_id is null
+        or previous_version_segment is distinct from segment
         or previous_version_rule_id <> rule_id
 
 ),
@@ -89,31 +89,115 @@ versioned as (
 
 ),
 
-final as (
+versions as (
 
+    select framework_version, period_grain, valid_from, valid_to from {{ ref('framework_versions') }}
+
+),
+
+with_grain as (
+
+    select
+        versioned.*,
+        versions.period_grain,
+        case when versions.period_grain = 'quarter' then interval '3 months' else interval '1 month' end
+            as grain_interval,
+        versioned.period_start between versions.valid_from and versions.valid_to as is_applicable_version,
+        versioned.next_recorded_at is null as is_latest_version,
+        versioned.next_recorded_at is null and versioned.is_in_build as is_current_version
+    from versioned
+    inner join versions
+        on versioned.framework_version = versions.framework_version
+
+),
+
+compared as (
+
+    select
+        with_grain.*,
+        lag(period_start) over (
+            partition by org_code, framework_version, is_current_version order by period_start
+        ) as previous_period_start,
+        lag(segment) over (
+            partition by org_code, framework_version, is_current_version order by period_start
+        ) as previous_period_segment
+    from with_grain
+
+),
+
+applicable_timeline as (
+
+    -- the framework version that applied to each period of the trust, and the one before it
     select
         org_code,
         framework_version,
         period_start,
-        (period_start + interval '1 month' - interval '1 day')::date as period_end,
-        segment,
-        lag(segment) over (
-            partition by org_code, framework_version, (next_recorded_at is null) order by period_start
-        ) as previous_period_segment,
-        coalesce(
-            segment <> lag(segment) over (
-                partition by org_code, framework_version, (next_recorded_at is null) order by period_start
-            ),
-            true
-        ) as is_change,
-        provisional_segment,
-        rule_id,
-        rule_description as cause,
-        decision_id,
-        recorded_at,
-        coalesce(next_recorded_at, case when not is_in_build then superseded_at end) as superseded_at,
-        next_recorded_at is null and is_in_build as is_current
-    from versioned
+        lag(framework_version) over (partition by org_code order by period_start) as previous_applicable_framework_version,
+        lag(period_grain) over (partition by org_code order by period_start) as previous_applicable_period_grain,
+        lag(period_start) over (partition by org_code order by period_start) as previous_applicable_period_start
+    from with_grain
+    where is_applicable_version and is_current_version
+
+),
+
+names as (
+
+    select org_code, org_name from {{ ref('int_organisation__names') }}
+
+),
+
+final as (
+
+    select
+        compared.org_code,
+        names.org_name,
+        compared.framework_version,
+        compared.period_start,
+        (compared.period_start + compared.grain_interval - interval '1 day')::date as period_end,
+        compared.period_grain,
+        compared.segment,
+        compared.previous_period_start,
+        compared.previous_period_segment,
+        compared.previous_period_start is not null
+            and (compared.previous_period_start + compared.grain_interval)::date <> compared.period_start as is_gap,
+        coalesce(compared.segment is distinct from compared.previous_period_segment, true) as is_change,
+        compared.is_applicable_version,
+        timeline.previous_applicable_framework_version,
+        coalesce(timeline.previous_applicable_framework_version <> compared.framework_version, false)
+            as is_framework_change,
+        coalesce(timeline.previous_applicable_period_grain <> compared.period_grain, false) as is_grain_change,
+        concat_ws('; ',
+            case when compared.previous_period_start is null then 'first period on record' end,
+            case when compared.previous_period_start is not null
+                and (compared.previous_period_start + compared.grain_interval)::date <> compared.period_start
+                then 'gap: no ' || compared.period_grain || ' on record between ' || compared.previous_period_start
+                    || ' and ' || compared.period_start || ', so the previous segment is not the period before' end,
+            case when compared.segment is null then 'insufficient data: no segment' end,
+            case when compared.previous_period_start is not null and compared.previous_period_segment is null
+                then 'previous period had insufficient data' end,
+            case when timeline.previous_applicable_framework_version <> compared.framework_version
+                then 'framework change: ' || timeline.previous_applicable_framework_version || ' applied to '
+                    || timeline.previous_applicable_period_start || ', ' || compared.framework_version || ' applies now' end,
+            case when timeline.previous_applicable_period_grain <> compared.period_grain
+                then 'period grain change: ' || timeline.previous_applicable_period_grain || ' before, '
+                    || compared.period_grain || ' now (unlike periods, not compared)' end
+        ) as comparison_note,
+        compared.provisional_segment,
+        compared.rule_id,
+        compared.rule_description as cause,
+        compared.decision_id,
+        compared.recorded_at,
+        coalesce(compared.next_recorded_at, case when not compared.is_in_build then compared.superseded_at end)
+            as superseded_at,
+        compared.is_current_version as is_current
+    from compared
+    left join names
+        on compared.org_code = names.org_code
+    left join applicable_timeline as timeline
+        on compared.org_code = timeline.org_code
+        and compared.framework_version = timeline.framework_version
+        and compared.period_start = timeline.period_start
+        and compared.is_current_version
 
 )
 

@@ -9,10 +9,17 @@ sensitivity as (
 
 ),
 
+names as (
+
+    select org_code, org_name from {{ ref('int_organisation__names') }}
+
+),
+
 final as (
 
     select
         org_code,
+        org_name,
         period_start,
         framework_version,
         peer_group,
@@ -27,6 +34,7 @@ final as (
         likely_rank_worst,
         segment_could_change
     from sensitivity
+    left join names using (org_code)
 
 )
 

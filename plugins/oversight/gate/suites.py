@@ -26,6 +26,10 @@ MARTS (schema given, normally ``marts__build``)
                               (org_code, period_start, metric_id, framework_version) unique
   marts.fct_segment           segment in 1..5; rule_id not null;
                               (org_code, period_start, framework_version) unique
+  marts.fct_segment__status_invariants
+                              no segmented row below the minimum coverage (seed coverage_rules), no
+                              defaulted deficit flag, no segment on insufficient data
+  marts.fct_league_table      competition ranks among segmented trusts; no rank without segmented
   marts.schema                the four marts tables exist
 """
 
@@ -95,6 +99,7 @@ MARTS_TABLES = (
     "fct_metric_score",
     "fct_metric_value",
     "fct_segment",
+    "fct_segment_domain_coverage",
     "fct_segment_explanation",
     "fct_segment_history",
     "fct_segment_sensitivity",
@@ -345,6 +350,64 @@ def marts_contracts() -> list[TableContract]:
         ),
         TableContract(
             group="marts",
+            name="fct_segment__status_invariants",
+            table="fct_segment",
+            key_columns=segment_key,
+            query=(
+                "select org_code, period_start, framework_version, segment_status, coverage, "
+                "minimum_coverage, "
+                # no segmented row below the minimum coverage (and a scored metric in every domain where
+                # the rule asks for it), unless a recorded decision or a fired trigger sets the segment
+                # (SOF 2016/17 segment 2, NOF 2021/22 segment 3 stand whatever else is missing)
+                "(segment_status <> 'segmented' or decision_id is not null "
+                " or (framework_version = 'sof_2016_17' and segment = 2) "
+                " or (framework_version = 'nof_2021_22' and segment = 3) "
+                " or (coverage >= minimum_coverage "
+                "     and (not coalesce(requires_every_domain, false) or domains_scored = domains_expected))"
+                ") as is_segmented_only_at_minimum_coverage, "
+                # a deficit flag comes from a finance file; a missing position is unknown (null)
+                "(is_in_deficit is null or deficit_source_file is not null) as is_deficit_flag_sourced, "
+                "(framework_version <> 'nof_2025_26' "
+                " or (deficit_status = 'unknown') = (is_in_deficit is null)) "
+                "as is_deficit_status_consistent, "
+                # insufficient data has no segment (unless a recorded decision sets one)
+                "(segment_status <> 'insufficient_data' or segment is null or decision_id is not null) "
+                "as is_insufficient_data_unsegmented "
+                "from {schema}.fct_segment"
+            ),
+            notes=(
+                "Status invariants: no segmented row below the minimum coverage, no defaulted deficit "
+                "flag, no segment on insufficient data."
+            ),
+            expectations=[
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="segment_status", value_set=["segmented", "indicative", "insufficient_data"]
+                ),
+                gxe.ExpectColumnValuesToNotBeNull(column="segment_status"),
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="is_segmented_only_at_minimum_coverage",
+                    value_set=[True],
+                    description="no segmented row below the minimum coverage of seed coverage_rules",
+                ),
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="is_deficit_flag_sourced",
+                    value_set=[True],
+                    description="no defaulted deficit flag: every is_in_deficit value has its finance file",
+                ),
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="is_deficit_status_consistent",
+                    value_set=[True],
+                    description="deficit_status is unknown exactly when is_in_deficit is null",
+                ),
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="is_insufficient_data_unsegmented",
+                    value_set=[True],
+                    description="an insufficient_data row has no segment",
+                ),
+            ],
+        ),
+        TableContract(
+            group="marts",
             name="fct_segment__explained",
             table="fct_segment",
             key_columns=segment_key,
@@ -370,19 +433,29 @@ def marts_contracts() -> list[TableContract]:
             table="fct_league_table",
             key_columns=("peer_group", "period_start", "org_code"),
             query=(
-                "select peer_group, period_start, org_code, league_rank, "
-                "rank() over (partition by peer_group, period_start, framework_version "
-                "order by adjusted_segment, average_score) as competition_rank "
+                "select peer_group, period_start, org_code, segment_status, league_rank, "
+                "case when segment_status = 'segmented' then rank() over ("
+                "partition by peer_group, period_start, framework_version, segment_status = 'segmented' "
+                "order by adjusted_segment, average_score) end as competition_rank, "
+                "(league_rank is not null) = (segment_status = 'segmented') as is_ranked_only_if_segmented "
                 "from {schema}.fct_league_table"
             ),
-            notes="League ranks are competition ranks (ties share the lowest rank, the next rank skips).",
+            notes=(
+                "League ranks are competition ranks among the segmented trusts (ties share the lowest "
+                "rank, the next rank skips); no league rank without segment_status = 'segmented'."
+            ),
             expectations=[
                 gxe.ExpectColumnPairValuesToBeEqual(
                     column_A="league_rank",
                     column_B="competition_rank",
+                    ignore_row_if="both_values_are_missing",
                     description="league ranks are competition ranks on adjusted segment then average score",
                 ),
-                gxe.ExpectColumnValuesToNotBeNull(column="league_rank"),
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="is_ranked_only_if_segmented",
+                    value_set=[True],
+                    description="no league rank without segmented, and every segmented trust ranked",
+                ),
             ],
         ),
         TableContract(
