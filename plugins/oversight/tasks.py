@@ -27,6 +27,7 @@ MART_CONTRACT = [
     "fct_segment",
     "fct_segment_explanation",
     "fct_segment_history",
+    "fct_segment_path",
     "fct_segment_sensitivity",
     "fct_published_reconciliation",
     "fct_system_segment",
