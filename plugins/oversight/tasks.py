@@ -228,3 +228,15 @@ def generate_docs(settings: Settings | None = None) -> dict[str, Any]:
     report = {"lineage_docs": index}
     reports.write_report("docs", report, settings)
     return report
+
+
+def build_site(settings: Settings | None = None) -> dict[str, Any]:
+    """The static results and lineage site, from the published marts (oversight.site)."""
+    from oversight import site
+
+    settings = settings or get_settings()
+    target = warehouse.resolve(settings)
+    result = site.build_site(target, settings)
+    report = {"site": str(result.index), "pages": result.pages}
+    reports.write_report("site", report, settings)
+    return report
