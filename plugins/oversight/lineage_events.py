@@ -30,7 +30,7 @@ from oversight.settings import BUILD_SCHEMA, PUBLISHED_SCHEMA, RAW_SCHEMA, Setti
 log = logging.getLogger(__name__)
 
 NAMESPACE = "oversight"
-PRODUCER = "https://github.com/nhs-oversight-warehouse/oversight/plugins/oversight/lineage_events.py"
+PRODUCER = "urn:nhs-oversight-warehouse:0.1.0:oversight.lineage_events"  # no public repository URL yet
 SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/definitions/RunEvent"
 PARENT_FACET_URL = "https://openlineage.io/spec/facets/1-1-0/ParentRunFacet.json#/$defs/ParentRunFacet"
 JOB_TYPE_FACET_URL = "https://openlineage.io/spec/facets/2-0-3/JobTypeJobFacet.json#/$defs/JobTypeJobFacet"
@@ -337,7 +337,7 @@ def lineage_graph(events: list[dict[str, Any]]) -> dict[str, Any]:
                 load_id=file_facet.get("loadId"),
             )
     airflow_jobs = sorted(
-        {e["job"]["name"] for e in events if e.get("producer", "").find("airflow") >= 0 and "job" in e}
+        {e["job"]["name"] for e in events if e.get("producer", "").find("apache/airflow") >= 0 and "job" in e}
     )
     return {
         "datasets": datasets,

@@ -90,6 +90,10 @@ def print_summary(
                 current = (version, period)
                 lines.append(f"  {version} {period:%Y-%m}:")
             lines.append(f"    segment {segment}: {count}")
+    site = reports.read_report("site", settings)
+    if site:
+        lines.append(f"results site     {site['site']} ({site['pages']} pages, open offline)")
+    lines.append(f"OpenLineage      {settings.lineage_dir / 'events.jsonl'}")
     lines.append(f"lineage docs     {settings.lineage_site_dir / 'index.html'}")
     lines.append(f"GX Data Docs     {settings.data_docs_site_dir / 'index.html'}")
     lines.append(f"quarantine       {settings.quarantine_dir}")

@@ -1,10 +1,12 @@
 """The static results and lineage site for auditors and BI users, built from the published marts.
 
-    <OVERSIGHT_HOME>/site/index.html                                   latest quarter per framework, publications, data quality
-    <OVERSIGHT_HOME>/site/trusts/<ORG_CODE>.html                       segments, trail to the source row, charts, path
-    <OVERSIGHT_HOME>/site/quarters/<framework_version>/<period>.html   league table, distribution, reconciliation
-    <OVERSIGHT_HOME>/site/lineage.html                                 files -> raw -> staging -> marts (OpenLineage)
-    <OVERSIGHT_HOME>/site/lineage/index.html, data-docs/index.html     dbt docs and GX Data Docs (offline)
+    index.html                                latest period per framework, publications, data quality
+    trusts/<ORG_CODE>.html                    segments, trail to the source row, charts, path
+    quarters/<framework_version>/<period>.html  league table, distribution, reconciliation
+    lineage.html                              files -> raw -> staging -> marts (OpenLineage events)
+    lineage/index.html, data-docs/index.html  dbt docs and GX Data Docs (offline)
+
+all under <OVERSIGHT_HOME>/site/.
 
 Jinja2 templates (`templates/`), charts as inline SVG (`charts.py`), nothing fetched when a page is
 opened. `build_site` is the `build_site` task of build_and_publish_marts.

@@ -128,7 +128,8 @@ def _load_marts(conn: psycopg.Connection, settings: Settings, publications: list
         conn,
         f"select s.org_code, s.period_start, s.framework_version, s.peer_group, s.average_score, "
         f"s.metrics_scored, s.provisional_segment, s.is_in_deficit, s.segment, s.rule_id, "
-        f"s.rule_description, s.decision_id, s.is_indicative, s.is_applicable_version, s.data_as_of, {optional} "
+        f"s.rule_description, s.decision_id, s.is_indicative, s.is_applicable_version, s.data_as_of, "
+        f"{optional} "
         f"from {m}.fct_segment as s order by s.org_code, s.period_start, s.framework_version",
     )
     latest_keys = _latest_trail_keys(segments)
@@ -168,7 +169,8 @@ def _load_marts(conn: psycopg.Connection, settings: Settings, publications: list
     league: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in _rows(
         conn,
-        f"select * from {m}.fct_league_table order by framework_version, period_start, peer_group, league_rank",
+        f"select * from {m}.fct_league_table "
+        "order by framework_version, period_start, peer_group, league_rank",
     ):
         league[(row["framework_version"], str(row["period_start"]))].append(row)
     reconciliation: dict[str, list[dict[str, Any]]] = defaultdict(list)

@@ -17,6 +17,8 @@ from pathlib import Path
 VENDOR_DIR = Path(__file__).with_name("vendor")
 
 # CDN URL (as GX writes it) -> file under vendor/; declared once, used for rewriting and tests
+UNPKG_TABLE = "https://unpkg.com/bootstrap-table@{version}/dist/"
+FONT_AWESOME = "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css"
 CDN_ASSETS = {
     "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap.min.css",
     "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": "bootstrap.min.js",
@@ -24,13 +26,15 @@ CDN_ASSETS = {
     "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "popper.min.js",
     "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "bootstrap-table.min.css",
     "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "bootstrap-table.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js": (
+    UNPKG_TABLE.format(version="1.19.1")
+    + "extensions/filter-control/bootstrap-table-filter-control.min.js": (
         "bootstrap-table-filter-control.min.js"
     ),
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css": (
+    UNPKG_TABLE.format(version="1.19.0") + "extensions/filter-control/bootstrap-table-filter-control.css": (
         "bootstrap-table-filter-control.min.css"
     ),
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css": (
+    UNPKG_TABLE.format(version="1.19.0")
+    + "extensions/filter-control/bootstrap-table-filter-control.min.css": (
         "bootstrap-table-filter-control.min.css"
     ),
     "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": (
@@ -42,7 +46,7 @@ CDN_ASSETS = {
     "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css": (
         "bootstrap-prefers-dark.min.css"
     ),
-    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "css/fontawesome-all.min.css",
+    FONT_AWESOME: "css/fontawesome-all.min.css",
     "https://cdn.jsdelivr.net/npm/vega@5": "vega.min.js",
     "https://cdn.jsdelivr.net/npm/vega-lite@5": "vega-lite.min.js",
     "https://cdn.jsdelivr.net/npm/vega-embed@6": "vega-embed.min.js",

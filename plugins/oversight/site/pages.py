@@ -374,7 +374,8 @@ def lineage_context(graph: dict[str, Any], settings: Settings) -> dict[str, Any]
             mid = (sx + ex) / 2
             edges.append(
                 {
-                    "d": f"M{sx:.0f},{y1 + 7:.0f} C{mid:.0f},{y1 + 7:.0f} {mid:.0f},{y2 + 7:.0f} {ex:.0f},{y2 + 7:.0f}"
+                    "d": f"M{sx:.0f},{y1 + 7:.0f} C{mid:.0f},{y1 + 7:.0f} "
+                    f"{mid:.0f},{y2 + 7:.0f} {ex:.0f},{y2 + 7:.0f}"
                 }
             )
     height = 60 + row_height * max((len(columns[layer]) for layer in layers), default=1)
