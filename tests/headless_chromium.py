@@ -94,7 +94,9 @@ class Browser:
                 break
         raise RuntimeError("chromium did not start its DevTools endpoint")
 
-    def send(self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 60) -> dict:
+    def send(
+        self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 60
+    ) -> dict:
         message_id = next(self.ids)
         payload: dict[str, Any] = {"id": message_id, "method": method, "params": params or {}}
         if session:
@@ -139,7 +141,9 @@ class Browser:
             elif method == "Network.loadingFailed":
                 visit.failed_requests.append(f"{params.get('errorText')} ({params.get('requestId')})")
             elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-                visit.console_errors.append(" ".join(str(a.get("value", a.get("description"))) for a in params["args"]))
+                visit.console_errors.append(
+                    " ".join(str(a.get("value", a.get("description"))) for a in params["args"])
+                )
             elif method == "Runtime.exceptionThrown":
                 visit.console_errors.append(params["exceptionDetails"].get("text", "exception"))
             elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
@@ -157,7 +161,13 @@ class Browser:
                 {
                     "format": "png",
                     "captureBeyondViewport": True,
-                    "clip": {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 6000), "scale": 1},
+                    "clip": {
+                        "x": 0,
+                        "y": 0,
+                        "width": size["width"],
+                        "height": min(size["height"], 6000),
+                        "scale": 1,
+                    },
                 },
                 session=session,
             )

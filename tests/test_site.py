@@ -54,7 +54,8 @@ def trust_with_a_scored_latest_segment(built: Pipeline) -> tuple[str, str]:
     rows = built.query(
         "select org_code, period_start::text from marts.fct_segment as s "
         "where framework_version = 'nof_2025_26' and is_applicable_version and metrics_scored >= 2 "
-        "and period_start = (select max(period_start) from marts.fct_segment as x where x.org_code = s.org_code) "
+        "and period_start = (select max(period_start) from marts.fct_segment as x "
+        "where x.org_code = s.org_code) "
         "order by org_code limit 1"
     )
     assert rows, "the samples should give at least one trust scored on 2+ metrics under NOF 2025/26"
@@ -70,7 +71,8 @@ TRUST_PAGE_FIGURES = """(() => {
     metrics: [...document.querySelectorAll('[data-testid=metric-trail] tr[data-metric]')].map(r => ({
       metric: r.dataset.metric, score: text(r, '[data-field=metric_score]'),
       file: text(r, '[data-field=source_file]'), row: text(r, '[data-field=source_row]'),
-      sha256: r.querySelector('[data-field=file_sha256]').dataset.full, load_id: text(r, '[data-field=load_id]'),
+      sha256: r.querySelector('[data-field=file_sha256]').dataset.full,
+      load_id: text(r, '[data-field=load_id]'),
     })),
     charts: document.querySelectorAll('.chart svg').length,
   };
@@ -126,7 +128,9 @@ def test_trust_page_figures_equal_the_marts_down_to_the_file_row_and_sha256(
     )
     assert len(items) >= 2
     assert [m["metric"] for m in shown["metrics"]] == [i[0] for i in items]
-    for figure, (_, score, source_file, source_row, sha256, load_id) in zip(shown["metrics"], items, strict=True):
+    for figure, (_, score, source_file, source_row, sha256, load_id) in zip(
+        shown["metrics"], items, strict=True
+    ):
         assert figure["score"] == f"{score:.2f}"
         assert (figure["file"], figure["row"]) == (source_file, str(source_row))
         assert (figure["sha256"], figure["load_id"]) == (sha256, str(load_id))
@@ -140,9 +144,7 @@ def test_openlineage_events_for_an_ingest_and_the_build_and_the_lineage_page_dra
     built: Pipeline,
 ) -> None:
     events = [json.loads(line) for line in (built.home / "lineage" / "events.jsonl").read_text().splitlines()]
-    airflow_runs = {
-        e["run"]["runId"]: e["job"]["name"] for e in events if "apache/airflow" in e["producer"]
-    }
+    airflow_runs = {e["run"]["runId"]: e["job"]["name"] for e in events if "apache/airflow" in e["producer"]}
     # Airflow's own provider: START and COMPLETE of the ingest task and of the dbt build task
     assert "ingest_ae.load_new_files" in airflow_runs.values()
     assert "build_and_publish_marts.dbt_build" in airflow_runs.values()
@@ -157,10 +159,19 @@ def test_openlineage_events_for_an_ingest_and_the_build_and_the_lineage_page_dra
     facet = first["inputs"][0]["facets"]["oversightLandingFile"]
     assert facet["sha256"] == hashlib.sha256(landed.read_bytes()).hexdigest()
     # the build: one event per dbt node, published names, parents as inputs
-    segment = next(e for e in events if e["job"]["name"] == "oversight.model.fct_segment" and e["eventType"] == "COMPLETE")
+    segment = next(
+        e
+        for e in events
+        if e["job"]["name"] == "oversight.model.fct_segment" and e["eventType"] == "COMPLETE"
+    )
     assert segment["outputs"][0]["name"] == f"{built.target.dbname}.marts.fct_segment"
-    assert f"{built.target.dbname}.intermediate.int_segments__nof_2025_26" in {i["name"] for i in segment["inputs"]}
-    assert airflow_runs[segment["run"]["facets"]["parent"]["run"]["runId"]] == "build_and_publish_marts.dbt_build"
+    assert f"{built.target.dbname}.intermediate.int_segments__nof_2025_26" in {
+        i["name"] for i in segment["inputs"]
+    }
+    assert (
+        airflow_runs[segment["run"]["facets"]["parent"]["run"]["runId"]]
+        == "build_and_publish_marts.dbt_build"
+    )
     staging = next(e for e in events if e["job"]["name"] == "oversight.model.stg_ae__provider_monthly")
     assert f"{built.target.dbname}.raw.ae_monthly" in {i["name"] for i in staging["inputs"]}
     # the lineage page: the file -> raw -> staging chain, with links into dbt docs
@@ -233,7 +244,9 @@ def test_every_documented_mart_column_is_a_postgresql_comment(built: Pipeline) -
         "drop table marts.fct_segment",
     ],
 )
-def test_the_bi_role_reads_marts_and_can_neither_read_elsewhere_nor_write(built: Pipeline, statement: str) -> None:
+def test_the_bi_role_reads_marts_and_can_neither_read_elsewhere_nor_write(
+    built: Pipeline, statement: str
+) -> None:
     import psycopg
 
     from oversight import warehouse

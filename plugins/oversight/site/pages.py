@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -348,27 +348,40 @@ def quarter_context(content: SiteData, framework_version: str, period_start: str
 # ---------------------------------------------------------------- lineage
 
 
+# the drawing's columns, left to right; seeds sit under raw (both are what dbt reads), the snapshot
+# under the marts (it snapshots a mart)
+LINEAGE_COLUMNS = {
+    "files": ("file",),
+    "raw and seeds": ("raw", "reference"),
+    "staging": ("staging",),
+    "intermediate": ("intermediate",),
+    "marts": ("marts", "snapshots", "other"),
+}
+
+
 def lineage_context(graph: dict[str, Any], settings: Settings) -> dict[str, Any]:
     datasets = graph["datasets"]
-    columns: dict[str, list[dict[str, Any]]] = {layer: [] for layer in LAYERS}
-    for dataset in sorted(datasets.values(), key=lambda d: d["key"]):
+    column_of = {layer: column for column, layers in LINEAGE_COLUMNS.items() for layer in layers}
+    columns: dict[str, list[dict[str, Any]]] = {column: [] for column in LINEAGE_COLUMNS}
+    order = {layer: i for i, layer in enumerate(LAYERS)}
+    for dataset in sorted(datasets.values(), key=lambda d: (order.get(d["layer"], 99), d["key"])):
         name = dataset["key"].rsplit("/", 1)[-1]
         label = os.path.basename(name) if dataset["layer"] == "file" else name.split(".")[-1]
-        columns.setdefault(dataset["layer"], []).append(
+        columns[column_of.get(dataset["layer"], "marts")].append(
             {**dataset, "label": label, "href": _docs_link(dataset)}
         )
-    layers = [layer for layer in columns if columns[layer]]
-    column_width, row_height, box_width = 230, 18, 210
+    names = [column for column in columns if columns[column]]
+    column_width, row_height, box_width = 200, 18, 180
     positions: dict[str, tuple[float, float]] = {}
-    for i, layer in enumerate(layers):
-        for j, node in enumerate(columns[layer]):
+    for i, column in enumerate(names):
+        for j, node in enumerate(columns[column]):
             node["x"], node["y"] = 10 + i * column_width, 40 + j * row_height
             positions[node["key"]] = (node["x"], node["y"])
     edges = []
     for edge in graph["edges"]:
         if edge["source"] in positions and edge["target"] in positions:
             (x1, y1), (x2, y2) = positions[edge["source"]], positions[edge["target"]]
-            if x2 <= x1:  # same column (e.g. intermediate -> intermediate): skip the curve, keep the table
+            if x2 <= x1:  # within a column (e.g. intermediate -> intermediate): in the table only
                 continue
             sx, ex = x1 + box_width, x2
             mid = (sx + ex) / 2
@@ -378,20 +391,24 @@ def lineage_context(graph: dict[str, Any], settings: Settings) -> dict[str, Any]
                     f"{mid:.0f},{y2 + 7:.0f} {ex:.0f},{y2 + 7:.0f}"
                 }
             )
-    height = 60 + row_height * max((len(columns[layer]) for layer in layers), default=1)
+    height = 60 + row_height * max((len(columns[column]) for column in names), default=1)
+    edge_rows = [
+        {**e, "source_name": e["source"].rsplit("/", 1)[-1], "target_name": e["target"].rsplit("/", 1)[-1]}
+        for e in sorted(graph["edges"], key=lambda e: (e["job"], e["source"], e["target"]))
+    ]
     return {
         "title": "Lineage: from each source file through raw, staging and marts",
-        "layers": layers,
+        "layers": names,
         "columns": columns,
+        "column_width": column_width,
         "edges": edges,
-        "edge_rows": sorted(graph["edges"], key=lambda e: (e["job"], e["source"], e["target"])),
-        "width": 20 + column_width * max(len(layers), 1),
+        "edge_rows": edge_rows,
+        "width": 20 + column_width * max(len(names), 1),
         "height": height,
         "box_width": box_width,
         "event_count": graph["events"],
         "airflow_jobs": graph["airflow_jobs"],
         "events_file": str(settings.lineage_dir / "events.jsonl"),
-        "today": date.today().isoformat(),
     }
 
 
