@@ -123,7 +123,11 @@ def write_all(content: SiteData, graph: dict[str, Any], settings: Settings) -> l
 
 
 def quarter_pages(content: SiteData) -> list[tuple[str, str]]:
-    return sorted({(s["framework_version"], str(s["period_start"])) for s in content.segments})
+    """Every period and framework segmented, and every quarter NHS England published a NOF 2025/26
+    league table for (its reconciliation shows even where we have no segment for that quarter)."""
+    pages = {(s["framework_version"], str(s["period_start"])) for s in content.segments}
+    pages |= {("nof_2025_26", period) for period in content.reconciliation}
+    return sorted(pages)
 
 
 # ---------------------------------------------------------------- index
