@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-import re
 import shutil
 import subprocess
 import tempfile
@@ -72,26 +71,28 @@ class Browser:
                 "about:blank",
             ],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+            stderr=subprocess.DEVNULL,
         )
         self.ws_url = self._devtools_url()
         from websockets.sync.client import connect
 
-        self.ws = connect(self.ws_url, max_size=None, open_timeout=30)
+        self._connection = connect(self.ws_url, max_size=None, open_timeout=30)
+        self.ws = self._connection.__enter__()
         self.ids = itertools.count(1)
         self._events: list[dict] = []
 
     def _devtools_url(self) -> str:
+        """Chromium writes the port and path of its DevTools endpoint to <profile>/DevToolsActivePort."""
+        marker = self.profile / "DevToolsActivePort"
         deadline = time.monotonic() + 60
-        assert self.process.stderr is not None
         while time.monotonic() < deadline:
-            line = self.process.stderr.readline()
-            match = re.search(r"DevTools listening on (ws://\S+)", line)
-            if match:
-                return match.group(1)
-            if not line and self.process.poll() is not None:
+            if marker.exists():
+                lines = marker.read_text().split()
+                if len(lines) >= 2:
+                    return f"ws://127.0.0.1:{lines[0]}{lines[1]}"
+            if self.process.poll() is not None:
                 break
+            time.sleep(0.2)
         raise RuntimeError("chromium did not start its DevTools endpoint")
 
     def send(
@@ -178,7 +179,7 @@ class Browser:
 
     def close(self) -> None:
         try:
-            self.ws.close()
+            self._connection.__exit__(None, None, None)
         finally:
             self.process.terminate()
             try:
