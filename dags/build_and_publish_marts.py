@@ -4,7 +4,8 @@
 Runs whenever any raw Asset is updated (data-aware scheduling). dbt builds every model into
 schema `marts__build` and runs its tests; the GX marts suite validates that schema; only if both
 pass does one transaction swap it into `marts`, the schema BI tools read. Lineage docs are then
-generated for the published marts and the published segments are snapshotted (segment history).
+generated for the published marts, the published segments are snapshotted (segment history), and
+the static results and lineage site is built from the published marts (`build_site`).
 Emits `warehouse://marts/published`.
 """
 
@@ -28,11 +29,14 @@ from oversight.dag_defaults import DEFAULT_ARGS, START_DATE
 )
 def build_and_publish_marts() -> None:
     @task(retries=0)
-    def dbt_build() -> dict[str, Any]:
-        """dbt build into marts__build (seeds, models, tests, unit tests)."""
+    def dbt_build(**context: Any) -> dict[str, Any]:
+        """dbt build into marts__build (seeds, models, tests, unit tests); OpenLineage events per node."""
+        from oversight.lineage_events import airflow_parent, emit_dbt_events
         from oversight.tasks import build_marts
 
-        return build_marts()
+        report = build_marts()
+        emit_dbt_events(airflow_parent(context["ti"]))
+        return report
 
     @task(retries=0)
     def gate() -> dict[str, Any]:
@@ -62,7 +66,14 @@ def build_and_publish_marts() -> None:
 
         return generate_docs()
 
-    dbt_build() >> gate() >> publish() >> record_segment_history() >> lineage_docs()
+    @task
+    def build_site() -> dict[str, Any]:
+        """Static results and lineage site from the published marts (OVERSIGHT_HOME/site/index.html)."""
+        from oversight.tasks import build_site
+
+        return build_site()
+
+    dbt_build() >> gate() >> publish() >> record_segment_history() >> lineage_docs() >> build_site()
 
 
 build_and_publish_marts()

@@ -116,3 +116,9 @@ def test_publish_runs_only_after_the_gate(dagbag: dict) -> None:
     assert tasks["publish"]["upstream"] == ["gate"]
     assert tasks["publish"]["outlets"] == ["warehouse://marts/published"]
     assert tasks["gate"]["retries"] == 0  # a failed expectation is not transient
+
+
+def test_the_site_is_built_last_from_what_was_published(dagbag: dict) -> None:
+    tasks = dagbag["dags"]["build_and_publish_marts"]["tasks"]
+    assert tasks["build_site"]["upstream"] == ["lineage_docs"]
+    assert not [t for t, spec in tasks.items() if "build_site" in spec["upstream"]]  # nothing after it

@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from oversight import lineage_events
 from oversight.settings import REPO_ROOT, Settings, get_settings
 
 FIRST_SOURCES = ("ods", "cqc")  # the organisation reference and ratings first; then the rest alphabetically
@@ -59,6 +60,8 @@ def airflow_env(settings: Settings, extra: dict[str, str] | None = None) -> dict
     env.setdefault("OVERSIGHT_TASK_RETRIES", "0")  # one-shot runs fail at once (see dag_defaults)
     env.setdefault("PYTHONWARNINGS", "ignore")  # Airflow's optional-dependency warnings drown the output
     env.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{airflow_home / 'airflow.db'}")
+    for key, value in lineage_events.airflow_env(settings).items():  # OpenLineage file transport
+        env.setdefault(key, value)
     if extra:
         env.update(extra)
     return env

@@ -42,7 +42,11 @@ def ingestion_dag(source: str, schedule: str, doc_md: str | None) -> Any:
                 str(getattr(dag_run, "run_type", "")).split(".")[-1].lower(),
                 (context.get("params") or {}).get("period"),
             )
-            return load_source(source, period=period)
+            results = load_source(source, period=period)
+            from oversight.lineage_events import airflow_parent, emit_load_events
+
+            emit_load_events(source, results, airflow_parent(context["ti"]))
+            return results
 
         @task(outlets=[RAW_ASSETS[source]], retries=0)
         def validate_new_rows(results: list[dict[str, Any]]) -> dict[str, Any]:

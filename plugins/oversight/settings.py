@@ -58,6 +58,11 @@ class Settings:
         return self.site_dir / "data-docs"
 
     @property
+    def lineage_dir(self) -> Path:
+        """OpenLineage events (file transport) of Airflow tasks, loads and dbt nodes."""
+        return self.home / "lineage"
+
+    @property
     def dbt_target_dir(self) -> Path:
         return self.home / "dbt" / "target"
 

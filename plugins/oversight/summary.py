@@ -214,6 +214,10 @@ def print_summary(
         )
     if data["segments"]:
         lines.extend(segment_lines(data["segments"]))
+    site = reports.read_report("site", settings)
+    if site:
+        lines.append(f"results site     {site['site']} ({site['pages']} pages, open offline)")
+    lines.append(f"OpenLineage      {settings.lineage_dir / 'events.jsonl'}")
     lines.append(f"lineage docs     {settings.lineage_site_dir / 'index.html'}")
     lines.append(f"GX Data Docs     {settings.data_docs_site_dir / 'index.html'}")
     lines.append(f"quarantine       {settings.quarantine_dir}")

@@ -27,6 +27,7 @@ MART_CONTRACT = [
     "fct_segment",
     "fct_segment_explanation",
     "fct_segment_history",
+    "fct_segment_path",
     "fct_segment_sensitivity",
     "fct_published_reconciliation",
     "fct_system_segment",
@@ -230,4 +231,16 @@ def generate_docs(settings: Settings | None = None) -> dict[str, Any]:
     index = transform.generate_docs(target, settings)
     report = {"lineage_docs": index}
     reports.write_report("docs", report, settings)
+    return report
+
+
+def build_site(settings: Settings | None = None) -> dict[str, Any]:
+    """The static results and lineage site, from the published marts (oversight.site)."""
+    from oversight import site
+
+    settings = settings or get_settings()
+    target = warehouse.resolve(settings)
+    result = site.build_site(target, settings)
+    report = {"site": str(result.index), "pages": result.pages}
+    reports.write_report("site", report, settings)
     return report

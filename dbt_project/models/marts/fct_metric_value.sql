@@ -14,27 +14,38 @@ names as (
 
 ),
 
+loads as (
+
+    select load_id, file_sha256, loaded_at from {{ ref('stg_warehouse__loads') }}
+
+),
+
 final as (
 
     select
         ---------- keys
-        org_code,
-        org_name,
-        period_start,
-        period_end,
-        metric_id,
+        metric_values.org_code,
+        names.org_name,
+        metric_values.period_start,
+        metric_values.period_end,
+        metric_values.metric_id,
         ---------- measures
-        numerator,
-        denominator,
-        value,
-        unit,
+        metric_values.numerator,
+        metric_values.denominator,
+        metric_values.value,
+        metric_values.unit,
         ---------- lineage
-        source_name,
-        source_file,
-        source_row,
-        load_id
+        metric_values.source_name,
+        metric_values.source_file,
+        metric_values.source_row,
+        metric_values.load_id,
+        loads.file_sha256,
+        loads.loaded_at
     from metric_values
-    left join names using (org_code)
+    left join names
+        on metric_values.org_code = names.org_code
+    left join loads
+        on metric_values.load_id = loads.load_id
 
 )
 
