@@ -54,3 +54,13 @@ def latest_run_id(settings: Settings | None = None) -> str | None:
     if not statuses:
         return None
     return json.loads(statuses[-1].read_text()).get("run_id")
+
+
+def failed_stages(settings: Settings | None = None, run_id: str | None = None) -> list[str]:
+    """The stages of a run whose report says they failed."""
+    folder = run_dir(settings, run_id)
+    failed = []
+    for path in sorted(folder.glob("*.json")):
+        if path.stem != RUN_STATUS and json.loads(path.read_text()).get("success") is False:
+            failed.append(path.stem)
+    return failed

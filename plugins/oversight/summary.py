@@ -60,10 +60,14 @@ def print_summary(
     run_id = run_id or reports.latest_run_id(settings)
     data = collect(settings)
     status = reports.read_report(reports.RUN_STATUS, settings, run_id) if run_id else None
-    failed = bool(failed_dags) or (status or {}).get("status") == "failed"
+    failed_stages = reports.failed_stages(settings, run_id) if run_id else []
+    failed = bool(failed_dags or failed_stages) or (status or {}).get("status") == "failed"
     lines = ["", "=" * 72, "NHS oversight warehouse: run summary", "=" * 72]
     outcome = "FAILED" if failed else (status or {}).get("status", "unknown")
-    lines.append(f"run              {run_id or '(no run recorded)'}: {outcome}")
+    lines.append(
+        f"run              {run_id or '(no run recorded)'}: {outcome}"
+        + (f" (failed: {', '.join(failed_stages)})" if failed_stages else "")
+    )
     lines.append(f"warehouse        {data['warehouse']}")
     lines.append("rows loaded per source (all files loaded so far; this run's new files in brackets):")
     for source, info in data["sources"].items():
