@@ -1,12 +1,14 @@
 """
 ### build_and_publish_marts: dbt build -> Great Expectations gate -> atomic publish -> docs
 
-Runs whenever any raw Asset is updated (data-aware scheduling). dbt builds every model into
-schema `marts__build` and runs its tests; the GX marts suite validates that schema; only if both
-pass does one transaction swap it into `marts`, the schema BI tools read. Lineage docs are then
-generated for the published marts, the published segments are snapshotted (segment history), and
-the static results and lineage site is built from the published marts (`build_site`).
-Emits `warehouse://marts/published`.
+Runs whenever any raw Asset is updated (data-aware scheduling). dbt builds every schema it writes
+(reference, staging, intermediate, snapshots, marts) as `<schema>__build` and runs its tests; the
+GX marts suite validates `marts__build`; only if both pass does one transaction swap the whole set
+into place (`marts` is the schema BI tools read). The segment history (dbt snapshot) is part of the
+build, so it records exactly what is published. Build, gate and publish hold the build lock: a
+second run of another deployment waits (bounded) and says so. Lineage docs are then generated for
+the published marts, and the static results and lineage site is built from them
+(`build_site`). Emits `warehouse://marts/published`.
 """
 
 from typing import Any
@@ -30,7 +32,8 @@ from oversight.dag_defaults import DEFAULT_ARGS, START_DATE
 def build_and_publish_marts() -> None:
     @task(retries=0)
     def dbt_build(**context: Any) -> dict[str, Any]:
-        """dbt build into marts__build (seeds, models, tests, unit tests); OpenLineage events per node."""
+        """dbt build into the <schema>__build schemas (seeds, models, snapshot, tests, unit tests);
+        OpenLineage events per node."""
         from oversight.lineage_events import airflow_parent, emit_dbt_events
         from oversight.tasks import build_marts
 
@@ -47,17 +50,10 @@ def build_and_publish_marts() -> None:
 
     @task(outlets=[PUBLISHED_MARTS], retries=0)
     def publish() -> dict[str, Any]:
-        """Swap marts__build into marts in one transaction (no-op when identical)."""
+        """Swap every build schema into place in one transaction (no-op when identical)."""
         from oversight.tasks import publish_marts
 
         return publish_marts()
-
-    @task
-    def record_segment_history() -> dict[str, Any]:
-        """dbt snapshot of the published segments (fct_segment_history reads it)."""
-        from oversight.tasks import record_segment_history
-
-        return record_segment_history()
 
     @task
     def lineage_docs() -> dict[str, Any]:
@@ -73,7 +69,7 @@ def build_and_publish_marts() -> None:
 
         return build_site()
 
-    dbt_build() >> gate() >> publish() >> record_segment_history() >> lineage_docs() >> build_site()
+    dbt_build() >> gate() >> publish() >> lineage_docs() >> build_site()
 
 
 build_and_publish_marts()

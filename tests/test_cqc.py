@@ -306,7 +306,7 @@ def test_month_2_trust_ratings_and_what_the_june_workbook_no_longer_lists(rating
     assert query(
         ratings,
         "select rating, rating_score, publication_date, rating_basis, main_location_id, source_row "
-        "from intermediate.int_cqc__workbook_ratings where workbook_date = '2026-05-05' "
+        "from intermediate__build.int_cqc__workbook_ratings where workbook_date = '2026-05-05' "
         "and org_code = 'R0A' and rating_level = 'provider' and domain = 'Overall'",
     ) == [("Inadequate", 4, date(2026, 4, 28), "main_location", "R0A02", 4)]
     # June lists 3 of the 139 trusts: the rows of the other 136 are withdrawn, at both levels:
@@ -326,11 +326,13 @@ def test_month_2_trust_ratings_and_what_the_june_workbook_no_longer_lists(rating
 def test_stg_cqc_ratings_reads_the_newest_workbook(ratings) -> None:  # noqa: ANN001
     assert query(
         ratings,
-        "select source_file, sheet_name, count(*) from staging.stg_cqc__ratings group by 1, 2 order by 2",
+        "select source_file, sheet_name, count(*) from staging__build.stg_cqc__ratings "
+        "group by 1, 2 order by 2",
     ) == [(PROVIDERS.name, "Locations", 18), (PROVIDERS.name, "Providers", 13)]
     assert query(
         ratings,
-        "select workbook_seq, workbook_date, source_file, count(*) from staging.stg_cqc__workbook_ratings "
+        "select workbook_seq, workbook_date, source_file, count(*) "
+        "from staging__build.stg_cqc__workbook_ratings "
         "group by 1, 2, 3 order by 1",
     ) == [
         (1, None, SAMPLE.name, 824),

@@ -595,16 +595,16 @@ def test_staging_and_metric_models_give_known_answers(loaded) -> None:  # noqa: 
     # DM01: R0A October 2024 = 100 x 3201 / 14230 = 22.4947 %
     assert query(
         target,
-        "select numerator, denominator, value from intermediate.int_dm01__metric_values "
+        "select numerator, denominator, value from intermediate__build.int_dm01__metric_values "
         "where org_code = 'R0A' and period_start = '2024-10-01'",
     ) == [(Decimal(3201), Decimal(14230), Decimal("22.4947"))]
-    assert query(target, "select count(*) from staging.stg_dm01__provider_monthly") == [
+    assert query(target, "select count(*) from staging__build.stg_dm01__provider_monthly") == [
         (50,)
     ]  # totals dropped
     # MHSDS: RXV October = 100 x 41 / 152 = 26.9737 %; RGD November is suppressed -> no value
     assert query(
         target,
-        "select org_code, period_start, value from intermediate.int_mhsds__metric_values "
+        "select org_code, period_start, value from intermediate__build.int_mhsds__metric_values "
         "where org_code in ('RXV', 'RGD') and period_start < '2025-01-01' order by org_code, period_start",
     ) == [
         ("RGD", date(2024, 10, 1), Decimal("34.0909")),  # 60 / 176
@@ -615,17 +615,17 @@ def test_staging_and_metric_models_give_known_answers(loaded) -> None:  # noqa: 
     assert query(
         target,
         "select value, reporting_period_start, reporting_period_end, source_file "
-        "from staging.stg_nof__published_metrics "
+        "from staging__build.stg_nof__published_metrics "
         "where org_code = 'R0A' and metric_id = 'OF0023' order by quarter_start",
     ) == [
         (Decimal("56.5"), date(2025, 8, 1), date(2025, 8, 31), NOF_Q3_V2.name),
         (Decimal("58.4"), date(2025, 11, 1), date(2025, 11, 30), NOF_Q3_V2.name),
     ]
-    assert query(target, "select count(*) from staging.stg_nof__published_metrics") == [(300,)]
+    assert query(target, "select count(*) from staging__build.stg_nof__published_metrics") == [(300,)]
     assert query(
         target,
         "select org_code, average_score, segment, is_in_financial_deficit, league_rank "
-        "from staging.stg_nof__league_table where org_code in ('RBV', 'RJ1', 'RHW', 'R0A', 'RF4') "
+        "from staging__build.stg_nof__league_table where org_code in ('RBV', 'RJ1', 'RHW', 'R0A', 'RF4') "
         "order by league_rank",
     ) == [
         ("RBV", Decimal("1.36"), 1, False, 3),
@@ -637,12 +637,12 @@ def test_staging_and_metric_models_give_known_answers(loaded) -> None:  # noqa: 
     # finance: deficit flag = in deficit or deficit support, equal to the league table's flag
     assert query(
         target,
-        "select count(*) from staging.stg_finance__positions as f "
-        "join staging.stg_nof__league_table as l on l.org_code = f.org_code "
+        "select count(*) from staging__build.stg_finance__positions as f "
+        "join staging__build.stg_nof__league_table as l on l.org_code = f.org_code "
         "where f.is_deficit_flag = l.is_in_financial_deficit and f.period_start = '2025-10-01'",
     ) == [(25,)]
     assert query(
         target,
         "select is_in_deficit, is_receiving_deficit_support, is_deficit_flag "
-        "from staging.stg_finance__positions where org_code = 'RQ3' order by period_start",
+        "from staging__build.stg_finance__positions where org_code = 'RQ3' order by period_start",
     ) == [(False, True, True), (False, True, True)]

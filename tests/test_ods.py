@@ -394,11 +394,11 @@ def test_successors_from_the_dspt_file(history) -> None:  # noqa: ANN001
 def test_newest_vintage_and_mapping_staging(history) -> None:  # noqa: ANN001
     # stg_ods__trusts reads the newest vintage only
     assert query(
-        history, "select count(*), min(source_file), max(source_file) from staging.stg_ods__trusts"
+        history, "select count(*), min(source_file), max(source_file) from staging__build.stg_ods__trusts"
     ) == [(210, "etr_2025-Q1.csv", "etr_2025-Q1.csv")]
     # exact repeats dropped: 270 rows - 2 repeats
-    assert query(history, "select count(*) from staging.stg_ods__ae_org_region_icb") == [(268,)]
+    assert query(history, "select count(*) from staging__build.stg_ods__ae_org_region_icb") == [(268,)]
     assert query(
         history,
-        "select org_code, source_row from staging.stg_ods__ae_org_region_icb where org_code = 'NTV0B'",
+        "select org_code, source_row from staging__build.stg_ods__ae_org_region_icb where org_code = 'NTV0B'",
     ) == [("NTV0B", 256)]

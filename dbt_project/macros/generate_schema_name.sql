@@ -1,14 +1,12 @@
 {#
-    Schemas are used exactly as configured per folder (staging, intermediate, reference), except
-    `marts`, which is never written by dbt: marts are built in var('build_schema') and swapped into
-    `marts` by the publish step after the Great Expectations gate passes (write-audit-publish).
+    Write-audit-publish for everything dbt builds: every schema (reference, staging, intermediate,
+    snapshots, marts) is written as `<schema>` + var('build_suffix') (`__build`). Nothing dbt builds
+    is ever written in place: the publish step swaps the whole set of build schemas into place in one
+    transaction after the dbt tests and the Great Expectations gate passed (oversight.publish). The
+    list of schemas is settings.DBT_SCHEMAS; `dbt docs generate` passes build_suffix '' to describe
+    the published schemas.
 #}
 {% macro generate_schema_name(custom_schema_name, node) -%}
-    {%- if custom_schema_name is none -%}
-        {{ target.schema }}
-    {%- elif custom_schema_name | trim == 'marts' -%}
-        {{ var('build_schema', 'marts__build') }}
-    {%- else -%}
-        {{ custom_schema_name | trim }}
-    {%- endif -%}
+    {%- set base = target.schema if custom_schema_name is none else custom_schema_name | trim -%}
+    {{ base }}{{ var('build_suffix', '__build') }}
 {%- endmacro %}

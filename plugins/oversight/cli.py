@@ -129,14 +129,31 @@ def run_dags(
 
 
 def run_all(settings: Settings) -> int:
+    from oversight import reports, run_id
+
     started = time.monotonic()
-    url = bootstrap(settings)
-    extra = {} if settings.warehouse_url else {"WAREHOUSE_URL": url}
-    outcome, _ = run_dags([*ingestion_dags(), MODEL_DAG], settings, extra)
-    failed = [f"{dag_id} ({state})" for dag_id, state in outcome.items() if state != "ok"]
+    current = os.environ.get("OVERSIGHT_RUN_ID") or run_id.new_run_id("cli")
+    os.environ["OVERSIGHT_RUN_ID"] = current  # every DAG run of this `run` files its reports here
+    reports.write_report(reports.RUN_STATUS, {"status": "running"}, settings, current)
+    failed: list[str] = []
+    try:
+        url = bootstrap(settings)
+        extra = {"OVERSIGHT_RUN_ID": current, **({} if settings.warehouse_url else {"WAREHOUSE_URL": url})}
+        outcome, _ = run_dags([*ingestion_dags(), MODEL_DAG], settings, extra)
+        failed = [f"{dag_id} ({state})" for dag_id, state in outcome.items() if state != "ok"]
+    except BaseException as error:
+        failed = failed or [f"run ({type(error).__name__}: {error})"]
+        raise
+    finally:
+        reports.write_report(
+            reports.RUN_STATUS,
+            {"status": "failed" if failed else "succeeded", "failed": failed},
+            settings,
+            current,
+        )
     from oversight.summary import print_summary
 
-    print_summary(settings, elapsed_seconds=time.monotonic() - started, failed_dags=failed)
+    print_summary(settings, elapsed_seconds=time.monotonic() - started, failed_dags=failed, run_id=current)
     return 1 if failed else 0
 
 

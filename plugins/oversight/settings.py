@@ -8,6 +8,10 @@
 | BI_ROLE         | read-only role for BI tools, may select from marts only (oversight_bi)        |
 | WAREHOUSE_DB    | database created in the embedded server (oversight)                           |
 | DBT_PROJECT_DIR | the dbt project, e.g. a copy with edited rule seeds (<repo>/dbt_project)      |
+| OVERSIGHT_BUILD_LOCK_WAIT | seconds a build waits for another run's build+publish (1800) |
+| OVERSIGHT_PUBLISH_LOCK_TIMEOUT | lock_timeout of each publish transaction, seconds (2)  |
+| OVERSIGHT_PUBLISH_ATTEMPTS | attempts of each publish transaction, with back-off (6)     |
+| OVERSIGHT_RUN_ID | the run id reports are filed under (set by `oversight.cli run`)     |
 """
 
 from __future__ import annotations
@@ -23,8 +27,14 @@ BUNDLED_SAMPLES_DIR = REPO_ROOT / "sample_data"
 
 RAW_SCHEMA = "raw"
 PUBLISHED_SCHEMA = "marts"
-BUILD_SCHEMA = "marts__build"
-PREVIOUS_SCHEMA = "marts__previous"
+# Write-audit-publish: every schema dbt writes is built as `<schema>__build`, validated, and the whole
+# set swapped into place in one transaction (oversight.publish); the swapped-out schemas are kept as
+# `<schema>__previous` only until no reader uses them. One list, everything else derives from it.
+DBT_SCHEMAS = ("reference", "staging", "intermediate", "snapshots", PUBLISHED_SCHEMA)
+BUILD_SUFFIX = "__build"
+PREVIOUS_SUFFIX = "__previous"
+BUILD_SCHEMA = PUBLISHED_SCHEMA + BUILD_SUFFIX
+PREVIOUS_SCHEMA = PUBLISHED_SCHEMA + PREVIOUS_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,11 @@ class Settings:
     bi_role: str
     embedded_db: str
     dbt_project_dir: Path = DBT_PROJECT_DIR
+    # faults: how long a second build waits for the build lock before giving up (it says so)
+    build_lock_wait_seconds: float = 1800.0
+    # publish: lock_timeout of each swap / clean-up transaction, and how many attempts with back-off
+    publish_lock_timeout_seconds: float = 2.0
+    publish_attempts: int = 6
 
     @property
     def pgdata_dir(self) -> Path:
@@ -80,4 +95,7 @@ def get_settings() -> Settings:
         bi_role=os.environ.get("BI_ROLE", "oversight_bi"),
         embedded_db=os.environ.get("WAREHOUSE_DB", "oversight"),
         dbt_project_dir=Path(os.environ.get("DBT_PROJECT_DIR") or DBT_PROJECT_DIR).resolve(),
+        build_lock_wait_seconds=float(os.environ.get("OVERSIGHT_BUILD_LOCK_WAIT", "1800")),
+        publish_lock_timeout_seconds=float(os.environ.get("OVERSIGHT_PUBLISH_LOCK_TIMEOUT", "2")),
+        publish_attempts=int(os.environ.get("OVERSIGHT_PUBLISH_ATTEMPTS", "6")),
     )

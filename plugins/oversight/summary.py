@@ -1,4 +1,5 @@
-"""The short summary printed at the end of `make run`."""
+"""The short summary printed at the end of `make run`: what THIS run did (its reports only, under
+its run id), whether it failed, and the state of the published marts."""
 
 from __future__ import annotations
 
@@ -25,6 +26,15 @@ def collect(settings: Settings) -> dict:
             "select 1 from information_schema.tables where table_schema = %s and table_name = 'fct_segment'",
             (PUBLISHED_SCHEMA,),
         ).fetchone()
+        last = (
+            conn.execute(
+                "select publication_id, published_at, action, run_id from audit.publications "
+                "order by publication_id desc limit 1"
+            ).fetchone()
+            if conn.execute("select to_regclass('audit.publications')").fetchone()[0]
+            else None
+        )
+        summary["last_publication"] = last
         if has_marts:
             summary["published"] = True
             summary["segments"] = segment_summary(conn)
@@ -173,14 +183,24 @@ def print_summary(
     settings: Settings | None = None,
     elapsed_seconds: float | None = None,
     failed_dags: list[str] | None = None,
+    run_id: str | None = None,
 ) -> None:
     settings = settings or get_settings()
+    run_id = run_id or reports.latest_run_id(settings)
     data = collect(settings)
+    status = reports.read_report(reports.RUN_STATUS, settings, run_id) if run_id else None
+    failed_stages = reports.failed_stages(settings, run_id) if run_id else []
+    failed = bool(failed_dags or failed_stages) or (status or {}).get("status") == "failed"
     lines = ["", "=" * 72, "NHS oversight warehouse: run summary", "=" * 72]
+    outcome = "FAILED" if failed else (status or {}).get("status", "unknown")
+    lines.append(
+        f"run              {run_id or '(no run recorded)'}: {outcome}"
+        + (f" (failed: {', '.join(failed_stages)})" if failed_stages else "")
+    )
     lines.append(f"warehouse        {data['warehouse']}")
     lines.append("rows loaded per source (all files loaded so far; this run's new files in brackets):")
     for source, info in data["sources"].items():
-        this_run = reports.read_report(f"ingest_{source}", settings) or {"files": []}
+        this_run = reports.read_report(f"ingest_{source}", settings, run_id) or {"files": []}
         new = [f for f in this_run["files"] if f["status"] == "loaded"]
         new_rows = sum(f["rows_loaded"] for f in new)
         lines.append(
@@ -189,7 +209,9 @@ def print_summary(
             + (f"  quarantined: {info['quarantined']}" if info["quarantined"] else "")
         )
     lines.extend(_landing_lines(data["landing"], settings.landing_dir))
-    dbt = reports.read_report("dbt_build", settings)
+    dbt = reports.read_report("dbt_build", settings, run_id)
+    if not dbt:
+        lines.append("dbt build        not run in this run")
     if dbt:
         lines.append(
             f"dbt build        tests passed {dbt.get('tests_passed', 0)}, failed {dbt.get('tests_failed', 0)}"
@@ -198,7 +220,7 @@ def print_summary(
     from oversight.sources import SOURCES
 
     for name in [*(f"gate_raw_{s}" for s in sorted(SOURCES)), "gate_marts"]:
-        gate = reports.read_report(name, settings)
+        gate = reports.read_report(name, settings, run_id)
         if gate:
             label = name.replace("gate_", "GX ").replace("_", " ")
             status = "passed" if gate.get("success") else "FAILED"
@@ -206,15 +228,33 @@ def print_summary(
                 f"{label:<16} {status}: expectations passed {gate.get('passed', 0)}, "
                 f"failed {gate.get('failed', 0)}" + (f" ({gate['skipped']})" if gate.get("skipped") else "")
             )
-    published = reports.read_report("publish", settings)
-    if published:
+    published = reports.read_report("publish", settings, run_id)
+    if published and published.get("success", True):
         lines.append(
             f"publish          {published['action']} (schema {PUBLISHED_SCHEMA}: "
             f"{', '.join(sorted(published['tables']))})"
         )
+    elif published:
+        lines.append(f"publish          FAILED: {published.get('message', '')[:300]}")
+    else:
+        lines.append(f"publish          not run in this run: {PUBLISHED_SCHEMA} is as published before")
+    for name in ("dbt_build", "publish"):
+        report = reports.read_report(name, settings, run_id) or {}
+        if report.get("lock_waited_for"):
+            lines.append(
+                f"build lock       waited {report['lock_waited_seconds']} s for {report['lock_waited_for']}"
+            )
+        if report.get("lock_took_over") or report.get("dropped_stale_build_schemas"):
+            lines.append(
+                f"build lock       took over {report.get('lock_took_over') or 'nothing'}; dropped stale "
+                f"{', '.join(report.get('dropped_stale_build_schemas') or []) or 'nothing'}"
+            )
+    if data.get("last_publication"):
+        number, at, action, by = data["last_publication"]
+        lines.append(f"last publication #{number} {action} at {at:%Y-%m-%d %H:%M:%S %Z} by run {by or '?'}")
     if data["segments"]:
         lines.extend(segment_lines(data["segments"]))
-    site = reports.read_report("site", settings)
+    site = reports.read_report("site", settings, run_id)
     if site:
         lines.append(f"results site     {site['site']} ({site['pages']} pages, open offline)")
     lines.append(f"OpenLineage      {settings.lineage_dir / 'events.jsonl'}")

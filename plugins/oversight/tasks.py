@@ -160,33 +160,46 @@ def period_for_run(
 
 
 def build_marts(settings: Settings | None = None) -> dict[str, Any]:
-    from oversight import transform
+    """dbt build into the build schemas, holding the build lock (a second run waits, bounded, and
+    says so; the build schemas an earlier run left are dropped first)."""
+    from oversight import build_lock, transform
 
     settings = settings or get_settings()
     target = warehouse.resolve(settings)
     warehouse.bootstrap(target, settings.bi_role)
+    hold = None
     try:
-        result = transform.build(target, settings)
+        with build_lock.holding(target, "dbt_build", settings, first=True) as hold:
+            result = transform.build(target, settings)
     except RuntimeError as error:
-        reports.write_report("dbt_build", {"success": False, "message": str(error)}, settings)
+        reports.write_report(
+            "dbt_build",
+            {"success": False, "message": str(error), **(hold.as_report() if hold else {})},
+            settings,
+        )
         raise
     report = {
         "success": True,
         "counts": result.counts,
         "tests_passed": result.tests_passed,
         "tests_failed": result.tests_failed,
+        **hold.as_report(),
     }
     reports.write_report("dbt_build", report, settings)
     return report
 
 
 def gate_marts(settings: Settings | None = None) -> dict[str, Any]:
-    from oversight import gate
+    """The GX marts suite on the build schema, holding the build lock. A refused build is kept
+    (whole, for inspection) and never published; the next build drops it."""
+    from oversight import build_lock, faultpoints, gate
 
     settings = settings or get_settings()
     target = warehouse.resolve(settings)
     try:
-        result = gate.run_gate("marts", target, BUILD_SCHEMA, settings=settings)
+        with build_lock.holding(target, "gate", settings, keep_build_on_failure=True):
+            faultpoints.reached("gate_marts")
+            result = gate.run_gate("marts", target, BUILD_SCHEMA, settings=settings)
     except GateFailedError as error:
         failed = getattr(error, "report", None)
         reports.write_report(
@@ -195,31 +208,42 @@ def gate_marts(settings: Settings | None = None) -> dict[str, Any]:
             settings,
         )
         raise
+    except RuntimeError as error:
+        reports.write_report("gate_marts", {"success": False, "message": str(error)}, settings)
+        raise
     report = {"success": True, **_gate_counts(result)}
     reports.write_report("gate_marts", report, settings)
     return report
 
 
 def publish_marts(settings: Settings | None = None) -> dict[str, Any]:
-    from oversight import publish
+    """Swap every build schema into place in one transaction (lock_timeout, bounded retries),
+    holding the build lock, then release it."""
+    from oversight import build_lock, publish
 
     settings = settings or get_settings()
     target = warehouse.resolve(settings)
-    result = publish.publish(target, settings.bi_role, expected_tables=MART_CONTRACT)
-    report = {"action": result.action, "tables": result.tables}
+    try:
+        with build_lock.holding(target, "publish", settings, last=True, keep_build_on_failure=True) as hold:
+            result = publish.publish(
+                target,
+                settings.bi_role,
+                expected_tables=MART_CONTRACT,
+                settings=settings,
+                run_id=hold.run_id,
+                build_started_at=hold.build_started_at,
+            )
+    except Exception as error:
+        reports.write_report("publish", {"success": False, "message": str(error)}, settings)
+        raise
+    report = {
+        "success": True,
+        "action": result.action,
+        "tables": result.tables,
+        "attempts": result.attempts,
+        "kept_previous": result.kept_previous,
+    }
     reports.write_report("publish", report, settings)
-    return report
-
-
-def record_segment_history(settings: Settings | None = None) -> dict[str, Any]:
-    """Snapshot the just-published segments (dbt snapshot), the history behind fct_segment_history."""
-    from oversight import transform
-
-    settings = settings or get_settings()
-    target = warehouse.resolve(settings)
-    result = transform.snapshot(target, settings)
-    report = {"success": result.success, "counts": result.counts}
-    reports.write_report("snapshot", report, settings)
     return report
 
 

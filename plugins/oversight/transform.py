@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from oversight.settings import BUILD_SCHEMA, PUBLISHED_SCHEMA, Settings, get_settings
+from oversight.settings import BUILD_SUFFIX, Settings, get_settings
 
 if TYPE_CHECKING:
     from oversight.warehouse import Connection
@@ -71,25 +71,19 @@ def run_dbt(args: list[str], target: Connection, settings: Settings | None = Non
 
 
 def build(target: Connection, settings: Settings | None = None) -> DbtResult:
-    """dbt build (seeds, models, snapshots, tests) with marts written to the build schema.
+    """dbt build (seeds, models, snapshots, tests), every schema written as `<schema>__build`.
+    Call it holding oversight.build_lock (first stage): that drops stale build schemas and copies
+    the published snapshot history into snapshots__build, which the snapshot appends to.
 
     --full-refresh: seeds are recreated (an analyst may add a column to a rule seed) and tables
     rebuilt whole; there are no incremental models, and snapshots ignore the flag."""
     result = run_dbt(
-        ["build", "--full-refresh", "--log-level", "warn", "--vars", f"{{build_schema: {BUILD_SCHEMA}}}"],
+        ["build", "--full-refresh", "--log-level", "warn", "--vars", f"{{build_suffix: '{BUILD_SUFFIX}'}}"],
         target,
         settings,
     )
     if not result.success:
         raise RuntimeError("dbt build failed; nothing is published:\n" + "\n".join(result.failures))
-    return result
-
-
-def snapshot(target: Connection, settings: Settings | None = None) -> DbtResult:
-    """dbt snapshot of the published segments (run right after each publish)."""
-    result = run_dbt(["snapshot", "--log-level", "warn"], target, settings)
-    if not result.success:
-        raise RuntimeError("dbt snapshot failed:\n" + "\n".join(result.failures))
     return result
 
 
@@ -104,7 +98,7 @@ def generate_docs(target: Connection, settings: Settings | None = None) -> str:
             "warn",
             "--static",
             "--vars",
-            f"{{build_schema: {PUBLISHED_SCHEMA}}}",
+            "{build_suffix: ''}",  # describe the published schemas
         ],
         target,
         settings,

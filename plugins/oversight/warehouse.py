@@ -97,6 +97,9 @@ def start_embedded(settings: Settings) -> Connection:
     server = pgserver.get_server(settings.pgdata_dir, cleanup_mode=None)
     admin = Connection.from_url(server.get_uri("postgres"))
     _ensure_database(admin, settings.embedded_db)
+    from oversight.bi_access import close_other_databases
+
+    close_other_databases(admin)  # the server is ours whole: the BI role reaches the warehouse only
     return admin.with_dbname(settings.embedded_db)
 
 
@@ -240,6 +243,9 @@ def bootstrap(target: Connection | None = None, bi_role: str | None = None) -> N
         role_exists = conn.execute("select 1 from pg_roles where rolname = %s", (bi_role,)).fetchone()
         if not role_exists:
             conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(bi_role)))
+        from oversight.bi_access import restrict_warehouse_database
+
+        restrict_warehouse_database(conn, bi_role)
         from oversight.loader import create_raw_tables
 
         create_raw_tables(conn)

@@ -1,0 +1,25 @@
+"""Named points where a fault test can stop the process: `OVERSIGHT_PAUSE_AT=<name>`.
+
+When the environment names a point, reaching it writes `<OVERSIGHT_PAUSE_FILE>` (the test waits
+for it) and sleeps, so the test can `kill -9` the process exactly there. Unset (always, outside the
+fault tests), `reached` is one dictionary lookup and does nothing.
+
+Points: `gate_marts` (the build is complete, before the GX gate), `publish_swap` (inside the swap
+transaction, after each schema was renamed). A kill during `dbt build` needs no point: the test
+kills the process once the build schemas hold some of the tables.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+
+def reached(name: str) -> None:
+    if os.environ.get("OVERSIGHT_PAUSE_AT") != name:
+        return
+    marker = os.environ.get("OVERSIGHT_PAUSE_FILE")
+    if marker:
+        Path(marker).write_text(f"{os.getpid()} {name}\n")
+    time.sleep(float(os.environ.get("OVERSIGHT_PAUSE_SECONDS", "120")))
