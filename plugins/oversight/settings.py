@@ -8,6 +8,11 @@
 | BI_ROLE         | read-only role for BI tools, may select from marts only (oversight_bi)        |
 | WAREHOUSE_DB    | database created in the embedded server (oversight)                           |
 | DBT_PROJECT_DIR | the dbt project, e.g. a copy with edited rule seeds (<repo>/dbt_project)      |
+| FETCH_URL_<SRC> | publication page(s) or file URL(s) of a source, comma-separated (none: no fetch) |
+| FETCH_MAX_BYTES | largest file the fetch downloads (200000000)                                  |
+| FETCH_TIMEOUT   | seconds to connect / between bytes of a download (30)                         |
+| FETCH_ATTEMPTS  | tries per URL on a 5xx, 429, timeout or truncated body (4)                    |
+| FETCH_BACKOFF   | first retry wait in seconds, doubled each try up to 60 (2)                    |
 """
 
 from __future__ import annotations
@@ -75,4 +80,27 @@ def get_settings() -> Settings:
         bi_role=os.environ.get("BI_ROLE", "oversight_bi"),
         embedded_db=os.environ.get("WAREHOUSE_DB", "oversight"),
         dbt_project_dir=Path(os.environ.get("DBT_PROJECT_DIR") or DBT_PROJECT_DIR).resolve(),
+    )
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """How `fetch_<source>` downloads a source's publications (oversight.fetch)."""
+
+    urls: tuple[str, ...]
+    max_bytes: int = 200_000_000
+    timeout_seconds: float = 30.0
+    attempts: int = 4
+    backoff_seconds: float = 2.0
+
+
+def get_fetch_settings(source: str) -> FetchSettings:
+    """FETCH_URL_<SOURCE> (e.g. FETCH_URL_AE): publication pages or file URLs, comma-separated."""
+    raw = os.environ.get(f"FETCH_URL_{source.upper()}", "")
+    return FetchSettings(
+        urls=tuple(u.strip() for u in raw.split(",") if u.strip()),
+        max_bytes=int(os.environ.get("FETCH_MAX_BYTES", "200000000")),
+        timeout_seconds=float(os.environ.get("FETCH_TIMEOUT", "30")),
+        attempts=int(os.environ.get("FETCH_ATTEMPTS", "4")),
+        backoff_seconds=float(os.environ.get("FETCH_BACKOFF", "2")),
     )
