@@ -3,6 +3,7 @@
 | variable        | meaning (default)                                                             |
 |-----------------|-------------------------------------------------------------------------------|
 | WAREHOUSE_URL   | PostgreSQL URL of the warehouse (the embedded pgserver, PostgreSQL 16)        |
+| AIRFLOW_CONN_WAREHOUSE | else the Airflow Connection `warehouse` (URI or JSON form; `make serve`) |
 | LANDING_DIR     | one sub-folder per source: ae/, cqc/, ods/ ... (<repo>/sample_data)           |
 | OVERSIGHT_HOME  | embedded pgdata, Airflow home, quarantine, doc sites (<repo>/.local)          |
 | BI_ROLE         | read-only role for BI tools, may select from marts only (oversight_bi)        |
@@ -74,7 +75,7 @@ class Settings:
 def get_settings() -> Settings:
     home = Path(os.environ.get("OVERSIGHT_HOME") or REPO_ROOT / ".local").resolve()
     return Settings(
-        warehouse_url=os.environ.get("WAREHOUSE_URL") or None,
+        warehouse_url=os.environ.get("WAREHOUSE_URL") or warehouse_url_from_airflow_connection(),
         landing_dir=Path(os.environ.get("LANDING_DIR") or BUNDLED_SAMPLES_DIR).resolve(),
         home=home,
         bi_role=os.environ.get("BI_ROLE", "oversight_bi"),
@@ -104,3 +105,23 @@ def get_fetch_settings(source: str) -> FetchSettings:
         attempts=int(os.environ.get("FETCH_ATTEMPTS", "4")),
         backoff_seconds=float(os.environ.get("FETCH_BACKOFF", "2")),
     )
+
+
+def warehouse_url_from_airflow_connection(conn_id: str = "warehouse") -> str | None:
+    """The Airflow Connection `warehouse` as defined in the environment (AIRFLOW_CONN_WAREHOUSE), in
+    Airflow's URI form (postgres://user:pw@host:port/db) or its JSON form, as a postgresql:// URL."""
+    import json
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    raw = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}", "").strip()
+    if not raw:
+        return None
+    if raw.startswith("{"):
+        c = json.loads(raw)
+        auth = quote(c.get("login") or "postgres") + (f":{quote(c['password'])}" if c.get("password") else "")
+        host, port, db = c.get("host") or "localhost", c.get("port") or 5432, c.get("schema") or "postgres"
+        if str(host).startswith("/"):
+            return f"postgresql://{auth}@/{db}?host={host}&port={port}"
+        return f"postgresql://{auth}@{host}:{port}/{db}"
+    parts = urlsplit(raw)
+    return urlunsplit(("postgresql", *parts[1:]))
