@@ -189,8 +189,10 @@ def start_stack(
     stack = Stack()
     for name, args in (components or COMPONENTS).items():
         argv = [airflow_bin(), *args]
-        if args == ["api-server"]:
-            argv += ["--host", host, "--port", str(port), "--workers", "1"]
+        if args[:1] == ["api-server"]:
+            for flag, value in (("--host", host), ("--port", str(port)), ("--workers", "1")):
+                if flag not in args:
+                    argv += [flag, value]
         stack.start(name, argv, env, log_dir)
     return stack
 
