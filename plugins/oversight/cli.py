@@ -9,6 +9,8 @@ Commands:
   warehouse-url        print the warehouse URL in use (starts the embedded server if needed)
   backfill SOURCE FROM TO   run ingest_<SOURCE> once per period FROM..TO (YYYY-MM), in order, then
                        build_and_publish_marts; missing periods are listed and make it exit 1
+  backfill SOURCE FROM TO --scheduler   the same through Airflow's own backfill (`airflow backfill
+                       create`) on the running `make serve` scheduler (oversight.backfill)
   stop                 stop the embedded warehouse server (it keeps running between runs otherwise)
 """
 
@@ -215,6 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     backfill_parser.add_argument("source")
     backfill_parser.add_argument("first", metavar="FROM")
     backfill_parser.add_argument("last", metavar="TO")
+    backfill_parser.add_argument(
+        "--scheduler",
+        action="store_true",
+        help="through `airflow backfill create` on the make-serve scheduler",
+    )
     ping_parser = sub.add_parser("ping")
     ping_parser.add_argument("--url", required=True)
     sub.add_parser("airflow", help="the Airflow CLI with this project's settings, e.g. `airflow dags list`")
@@ -235,6 +242,12 @@ def main(argv: list[str] | None = None) -> int:
 
         print(warehouse.resolve(settings).url)
         return 0
+    if args.command == "backfill" and args.scheduler:
+        from oversight import serve
+        from oversight.backfill import scheduler_backfill
+
+        port = int(os.environ.get("AIRFLOW_PORT", "8080"))
+        return scheduler_backfill(args.source, args.first, args.last, serve.serve_env(settings, port))
     if args.command == "backfill":
         return backfill(settings, args.source, args.first, args.last)
     if args.command == "stop":
