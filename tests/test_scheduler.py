@@ -350,8 +350,9 @@ def test_celery_executor_with_the_compose_commands(stack_env, tmp_path: Path) ->
         pytest.fail(f"the Celery scheduler test needs Redis at {REDIS} (set TEST_REDIS_URL)")
     settings, env, port, target = stack_env
     commands = compose_commands()
-    api = commands["api-server"]
-    commands["api-server"] = [a if a != api[api.index("--port") + 1] else str(port) for a in api]
+    api = commands["api-server"]  # in the container: 0.0.0.0:8080, published on 127.0.0.1
+    api[api.index("--port") + 1] = str(port)
+    api[api.index("--host") + 1] = "127.0.0.1"
     env.update(
         {
             "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",

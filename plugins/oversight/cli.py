@@ -93,7 +93,9 @@ def bootstrap(settings: Settings) -> str:
     target = warehouse.resolve(settings)
     warehouse.bootstrap(target, settings.bi_role)
     airflow_home = settings.home / "airflow"
-    airflow_home.mkdir(parents=True, exist_ok=True)
+    from oversight.serve import ADMIN_USER_ENV, DEFAULT_ADMIN_USER, write_airflow_cfg
+
+    write_airflow_cfg(airflow_home, os.environ.get(ADMIN_USER_ENV, DEFAULT_ADMIN_USER), executor=None)
     marker = airflow_home / ".migrated"
     if not marker.exists():
         run_airflow(["db", "migrate"], settings, capture=True)

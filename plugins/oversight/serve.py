@@ -42,6 +42,7 @@ COMPONENTS: dict[str, list[str]] = {
 ADMIN_USER_ENV = "OVERSIGHT_ADMIN_USER"
 DEFAULT_ADMIN_USER = "oversight"
 METADATA_DB = "airflow"
+PASSWORDS_FILE = "simple_auth_manager_passwords.json"
 STOP_TIMEOUT_SECONDS = 20
 
 
@@ -75,29 +76,39 @@ def airflow_conn_uri(url: str) -> str:
     )  # fmt: skip
 
 
-def write_config(airflow_home: Path, admin_user: str) -> str | None:
-    """airflow.cfg and the passwords file on the first start; returns the new password, else None."""
+def write_airflow_cfg(airflow_home: Path, admin_user: str, executor: str | None = "LocalExecutor") -> Path:
+    """A short airflow.cfg, once: without one, Airflow writes every default into a new file
+    (load_examples = True, simple_auth_manager_users = admin:admin). Secrets are generated here."""
     airflow_home.mkdir(parents=True, exist_ok=True)
     cfg_path = airflow_home / "airflow.cfg"
-    passwords = airflow_home / "simple_auth_manager_passwords.json"
-    if not cfg_path.exists():
-        cfg = configparser.ConfigParser(interpolation=None)
-        cfg["core"] = {
-            "load_examples": "False",
-            "executor": "LocalExecutor",
-            "parallelism": "4",
-            "fernet_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-            "auth_manager": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
-            "simple_auth_manager_users": f"{admin_user}:admin",
-            "simple_auth_manager_passwords_file": str(passwords),
-        }
-        cfg["api"] = {"secret_key": secrets.token_urlsafe(32)}
-        cfg["api_auth"] = {"jwt_secret": secrets.token_urlsafe(48)}
-        cfg["logging"] = {"logging_level": "INFO"}
-        with cfg_path.open("w") as f:
-            f.write("# Written by `make serve` (oversight.serve) on the first start; secrets generated.\n")
-            cfg.write(f)
-        cfg_path.chmod(0o600)
+    if cfg_path.exists():
+        return cfg_path
+    cfg = configparser.ConfigParser(interpolation=None)
+    cfg["core"] = {
+        "load_examples": "False",
+        **({"executor": executor} if executor else {}),
+        "parallelism": "4",
+        "fernet_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "auth_manager": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+        "simple_auth_manager_users": f"{admin_user}:admin",
+        "simple_auth_manager_passwords_file": str(airflow_home / PASSWORDS_FILE),
+    }
+    cfg["api"] = {"secret_key": secrets.token_urlsafe(32)}
+    cfg["api_auth"] = {"jwt_secret": secrets.token_urlsafe(48)}
+    cfg["logging"] = {"logging_level": "INFO"}
+    with cfg_path.open("w") as f:
+        f.write(
+            "# Written by oversight (plugins/oversight/serve.py) on the first start; secrets generated.\n"
+        )
+        cfg.write(f)
+    cfg_path.chmod(0o600)
+    return cfg_path
+
+
+def write_config(airflow_home: Path, admin_user: str) -> str | None:
+    """airflow.cfg and the passwords file on the first start; returns the new password, else None."""
+    write_airflow_cfg(airflow_home, admin_user)
+    passwords = airflow_home / PASSWORDS_FILE
     if passwords.exists() and admin_user in json.loads(passwords.read_text() or "{}"):
         return None
     password = secrets.token_urlsafe(18)
@@ -209,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"metadata database: {env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN'].split('@')[-1]}", flush=True)
     migrate(env)
     stack = start_stack(env, args.port, args.host)
-    passwords = Path(env["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json"
+    passwords = Path(env["AIRFLOW_HOME"]) / PASSWORDS_FILE
     print(f"Airflow UI: http://{args.host}:{args.port}/  user {admin_user!r}", flush=True)
     if password:
         print(f"  generated password (first start; kept in {passwords}): {password}", flush=True)
