@@ -1,6 +1,8 @@
 # Two commands for a newcomer on a fresh Linux machine with Python 3.11+ and git:
 #   make run    install, start the embedded warehouse (unless WAREHOUSE_URL is set), run every DAG
 #               with Airflow over the bundled real samples, print the summary
+#   make serve  Airflow as a service: scheduler, dag-processor, triggerer, API server/UI on 127.0.0.1:8080
+#               (LocalExecutor, PostgreSQL metadata); Ctrl-C stops it
 #   make test   the whole test suite (embedded warehouse, then the PostgreSQL server at TEST_SERVER_URL)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -15,10 +17,11 @@ TEST_SERVER_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export GX_ANALYTICS_ENABLED := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help install run test test-embedded test-server lint bench clean
+.PHONY: help install run serve test test-embedded test-server lint bench clean
 
 help:
 	@echo "make run    - run the whole job end to end (install, warehouse, Airflow DAGs, summary)"
+	@echo "make serve  - Airflow scheduler + UI (http://127.0.0.1:8080) until Ctrl-C"
 	@echo "make test   - run the whole test suite"
 	@echo "make lint   - ruff"
 
@@ -36,6 +39,9 @@ install: $(VENV)/.installed
 
 run: install
 	$(PY) -m oversight.cli run
+
+serve: install
+	$(PY) -m oversight.serve
 
 test: install
 	$(MAKE) --no-print-directory test-embedded

@@ -16,7 +16,7 @@ from typing import Any
 from airflow.sdk import dag, task
 
 from oversight.assets import PUBLISHED_MARTS, any_raw_asset
-from oversight.dag_defaults import DEFAULT_ARGS, START_DATE
+from oversight.dag_defaults import BUILD_RUN_TIMEOUT, DEFAULT_ARGS, START_DATE, log_failure
 
 
 @dag(
@@ -25,7 +25,9 @@ from oversight.dag_defaults import DEFAULT_ARGS, START_DATE
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
+    dagrun_timeout=BUILD_RUN_TIMEOUT,
     default_args=DEFAULT_ARGS,
+    on_failure_callback=log_failure,
     tags=["model", "gate", "publish"],
     doc_md=__doc__,
 )

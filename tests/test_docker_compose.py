@@ -41,6 +41,18 @@ AIRFLOW_SERVICES = {
 REQUIRED_SERVICES = {"warehouse-db", "airflow-db", "redis", *AIRFLOW_SERVICES}
 LONG_RUNNING_AIRFLOW = sorted(set(AIRFLOW_SERVICES) - {"airflow-init"})
 PROJECT_VARS_REQUIRED = {"WAREHOUSE_URL", "LANDING_DIR", "OVERSIGHT_HOME"}
+# The secrets docker compose must refuse to start without (`${VAR:?...}`), and what each one is.
+REQUIRED_SECRETS = {
+    "WAREHOUSE_PASSWORD": "password of the warehouse database owner `oversight`",
+    "AIRFLOW_DB_PASSWORD": "password of the Airflow metadata database user `airflow`",
+    "REDIS_PASSWORD": "password of the Redis broker (requirepass)",
+    "AIRFLOW_ADMIN_PASSWORD": "password of the Airflow UI admin user",
+    "AIRFLOW__API_AUTH__JWT_SECRET": "key signing the JWTs of the API / execution API",
+    "AIRFLOW__API__SECRET_KEY": "key signing the API server's session cookies",
+    "AIRFLOW__CORE__FERNET_KEY": "key encrypting connections and variables in the metadata database",
+}
+# what the static checks resolve the file with: a distinct value per secret
+COMPOSE_TEST_ENV = {name: f"test-{name.lower().replace('_', '-')}" for name in REQUIRED_SECRETS}
 SIMPLE_AUTH_MANAGER = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
 CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 
@@ -52,11 +64,13 @@ _SUBST = re.compile(
     r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}|\$(?P<bare>[A-Za-z_]\w*)"
 )
 _ONLY_SUBST = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-[^}]*)?\}$")
+_REQUIRED_SUBST = re.compile(r"^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*):\?[^}]*\}$")  # ${VAR:?message}
 
 
 def interpolate(value: str, env: dict[str, str] | None = None) -> str:
-    """Resolve compose `${VAR:-default}` substitution as `docker compose` does with the given env."""
-    env = env or {}
+    """Resolve compose `${VAR:-default}` substitution as `docker compose` does with the given env
+    (by default the test secrets, COMPOSE_TEST_ENV)."""
+    env = COMPOSE_TEST_ENV if env is None else env
 
     def repl(m: re.Match) -> str:
         if m.group(0) == "$$":
@@ -79,12 +93,16 @@ def interpolate(value: str, env: dict[str, str] | None = None) -> str:
 
 
 def resolve(node):
+    return resolve_with(node, COMPOSE_TEST_ENV)
+
+
+def resolve_with(node, env: dict[str, str]):
     if isinstance(node, str):
-        return interpolate(node)
+        return interpolate(node, env)
     if isinstance(node, dict):
-        return {k: resolve(v) for k, v in node.items()}
+        return {k: resolve_with(v, env) for k, v in node.items()}
     if isinstance(node, list):
-        return [resolve(v) for v in node]
+        return [resolve_with(v, env) for v in node]
     return node
 
 
@@ -499,6 +517,8 @@ def test_project_settings_are_set_for_airflow_services(services):
     for name in AIRFLOW_SERVICES:
         env = env_of(services[name])
         missing = {v for v in read if not env.get(v)}
+        if env.get("AIRFLOW_CONN_WAREHOUSE"):  # the warehouse as an Airflow Connection instead
+            missing.discard("WAREHOUSE_URL")
         assert not missing, f"{name} does not set {sorted(missing)}"
 
 
@@ -535,9 +555,14 @@ def test_warehouse_url_points_at_the_warehouse_service(raw_compose, services):
     wh_env = env_of(services["warehouse-db"])
     raw_wh_env = env_of(raw_compose["services"]["warehouse-db"])
     assert services["warehouse-db"]["image"].split(":")[0] == "postgres"
+    from oversight.settings import warehouse_url_from_airflow_connection
+
     for name in AIRFLOW_SERVICES:
         env = env_of(services[name])
-        url = urlsplit(env["WAREHOUSE_URL"])
+        assert "WAREHOUSE_URL" not in env, f"{name}: the tasks must use the Connection, not WAREHOUSE_URL"
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("AIRFLOW_CONN_WAREHOUSE", env["AIRFLOW_CONN_WAREHOUSE"])
+            url = urlsplit(warehouse_url_from_airflow_connection())
         assert url.scheme in ("postgresql", "postgres"), f"{name}: {url.scheme}"
         assert url.hostname == "warehouse-db" and url.port in (None, 5432), f"{name}: {url.netloc}"
         assert url.username == wh_env["POSTGRES_USER"], name
@@ -545,7 +570,7 @@ def test_warehouse_url_points_at_the_warehouse_service(raw_compose, services):
         assert url.path.lstrip("/") == wh_env["POSTGRES_DB"], name
         if "WAREHOUSE_DB" in env:
             assert env["WAREHOUSE_DB"] == wh_env["POSTGRES_DB"], name
-    raw_url = env_of(raw_compose["x-airflow-common"])["WAREHOUSE_URL"]
+    raw_url = env_of(raw_compose["x-airflow-common"])["AIRFLOW_CONN_WAREHOUSE"]
     raw_password = re.match(r"^[^:]+://[^:@/]+:(.*)@[^@]+$", raw_url)
     assert raw_password and raw_password.group(1) == raw_wh_env["POSTGRES_PASSWORD"], (
         "WAREHOUSE_URL and warehouse-db must take the password from the same variable"
@@ -588,8 +613,8 @@ def test_execution_api_and_jwt_secret(raw_compose, services):
     api = services["airflow-apiserver"]
     published = {str(p).rsplit(":", 1)[-1] for p in api.get("ports", [])}
     raw_env = env_of(raw_compose["x-airflow-common"])
-    assert _ONLY_SUBST.match(raw_env.get("AIRFLOW__API_AUTH__JWT_SECRET", "")), (
-        "AIRFLOW__API_AUTH__JWT_SECRET must come from ${AIRFLOW__API_AUTH__JWT_SECRET:-...}"
+    assert _REQUIRED_SUBST.match(raw_env.get("AIRFLOW__API_AUTH__JWT_SECRET", "")), (
+        "AIRFLOW__API_AUTH__JWT_SECRET must come from ${AIRFLOW__API_AUTH__JWT_SECRET:?...} (required)"
     )
     secrets = set()
     for name in AIRFLOW_SERVICES:
@@ -669,15 +694,56 @@ def test_no_hard_coded_secrets(raw_compose):
     blocks = {"x-airflow-common": raw_compose["x-airflow-common"], **raw_compose["services"]}
     for name, svc in blocks.items():
         for key, value in env_of(svc).items():
-            if re.search(r"(PASSWORD|SECRET|TOKEN|_KEY)$", key):
-                assert _ONLY_SUBST.match(value), f"{name}: {key} must be a ${{VAR:-default}} substitution"
+            if re.search(r"(PASSWORD|SECRET|TOKEN|_KEY|_AUTH)$", key):
+                m = _REQUIRED_SUBST.match(value)
+                assert m, f"{name}: {key}={value!r} must be a required ${{VAR:?message}} (no default)"
+                assert m.group("name") in REQUIRED_SECRETS, f"{name}: {key} uses an undocumented secret"
             url = urlsplit(value) if "://" in value else None
             if url and "@" in value:
                 userinfo = value.split("://", 1)[1].rsplit("@", 1)[0]
                 password = userinfo.split(":", 1)[1] if ":" in userinfo else ""
-                assert not password or _ONLY_SUBST.match(password), f"{name}: {key} has a literal password"
+                assert not password or _REQUIRED_SUBST.match(password), (
+                    f"{name}: {key} has a literal or defaulted password {password!r}"
+                )
     fernet = env_of(raw_compose["x-airflow-common"]).get("AIRFLOW__CORE__FERNET_KEY")
-    assert fernet == "${AIRFLOW__CORE__FERNET_KEY:-}", f"Fernet key must default to empty, not {fernet!r}"
+    assert fernet and _REQUIRED_SUBST.match(fernet), f"the Fernet key must be required, not {fernet!r}"
+
+
+def test_compose_refuses_to_start_without_each_secret():
+    """What `docker compose config` does: a missing secret stops it, naming the variable."""
+    text = COMPOSE_FILE.read_text()
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    defaulted = re.findall(r"\$\{(\w*(?:PASSWORD|SECRET|TOKEN|_KEY)\w*):?-", body)
+    assert not defaulted, f"secrets with a default value: {defaulted}"
+    for secret in REQUIRED_SECRETS:
+        assert f"${{{secret}:?" in body, f"{secret} is not required anywhere"
+        without = {k: v for k, v in COMPOSE_TEST_ENV.items() if k != secret}
+        with pytest.raises(ValueError, match=re.escape(secret)):
+            resolve_with(yaml.safe_load(text), without)
+
+
+def test_every_secret_is_explained_in_the_header_and_the_readme():
+    head = COMPOSE_FILE.read_text().split("\nx-airflow-common", 1)[0]
+    readme = (REPO_ROOT / "README.md").read_text()
+    for secret in REQUIRED_SECRETS:
+        assert secret in head, f"the header does not show how to set {secret}"
+        assert secret in readme, f"README.md does not say what {secret} is"
+
+
+def test_published_ports_listen_on_localhost_unless_asked(raw_compose):
+    for name, svc in raw_compose["services"].items():
+        for port in svc.get("ports", []):
+            resolved = interpolate(str(port), {})
+            assert resolved.startswith("127.0.0.1:"), f"{name}: port {port} is published on {resolved}"
+
+
+def test_a_fetch_url_setting_per_source(services):
+    from oversight.sources import SOURCES
+
+    for name in AIRFLOW_SERVICES:
+        env = env_of(services[name])
+        missing = {f"FETCH_URL_{s.upper()}" for s in SOURCES} - set(env)
+        assert not missing, f"{name} does not pass {sorted(missing)}"
 
 
 def test_docs_service_serves_the_site_dir(raw_compose, services):

@@ -9,6 +9,8 @@ Commands:
   warehouse-url        print the warehouse URL in use (starts the embedded server if needed)
   backfill SOURCE FROM TO   run ingest_<SOURCE> once per period FROM..TO (YYYY-MM), in order, then
                        build_and_publish_marts; missing periods are listed and make it exit 1
+  backfill SOURCE FROM TO --scheduler   the same through Airflow's own backfill (`airflow backfill
+                       create`) on the running `make serve` scheduler (oversight.backfill)
   stop                 stop the embedded warehouse server (it keeps running between runs otherwise)
 """
 
@@ -49,7 +51,8 @@ def airflow_env(settings: Settings, extra: dict[str, str] | None = None) -> dict
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
             "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": env.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING"),
+            # INFO: `airflow dags test` prints each task's log (make run asks for WARNING: see run_all)
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": env.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO"),
             "GX_ANALYTICS_ENABLED": "False",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT / "plugins"), env.get("PYTHONPATH")])),
@@ -93,7 +96,9 @@ def bootstrap(settings: Settings) -> str:
     target = warehouse.resolve(settings)
     warehouse.bootstrap(target, settings.bi_role)
     airflow_home = settings.home / "airflow"
-    airflow_home.mkdir(parents=True, exist_ok=True)
+    from oversight.serve import ADMIN_USER_ENV, DEFAULT_ADMIN_USER, write_airflow_cfg
+
+    write_airflow_cfg(airflow_home, os.environ.get(ADMIN_USER_ENV, DEFAULT_ADMIN_USER), executor=None)
     marker = airflow_home / ".migrated"
     if not marker.exists():
         run_airflow(["db", "migrate"], settings, capture=True)
@@ -139,6 +144,10 @@ def run_all(settings: Settings) -> int:
     try:
         url = bootstrap(settings)
         extra = {"OVERSIGHT_RUN_ID": current, **({} if settings.warehouse_url else {"WAREHOUSE_URL": url})}
+        # make run prints one line per DAG and the summary; task logs stay in the Airflow log folder
+        extra.setdefault(
+            "AIRFLOW__LOGGING__LOGGING_LEVEL", os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+        )
         outcome, _ = run_dags([*ingestion_dags(), MODEL_DAG], settings, extra)
         failed = [f"{dag_id} ({state})" for dag_id, state in outcome.items() if state != "ok"]
     except BaseException as error:
@@ -230,6 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     backfill_parser.add_argument("source")
     backfill_parser.add_argument("first", metavar="FROM")
     backfill_parser.add_argument("last", metavar="TO")
+    backfill_parser.add_argument(
+        "--scheduler",
+        action="store_true",
+        help="through `airflow backfill create` on the make-serve scheduler",
+    )
     ping_parser = sub.add_parser("ping")
     ping_parser.add_argument("--url", required=True)
     sub.add_parser("airflow", help="the Airflow CLI with this project's settings, e.g. `airflow dags list`")
@@ -250,6 +264,12 @@ def main(argv: list[str] | None = None) -> int:
 
         print(warehouse.resolve(settings).url)
         return 0
+    if args.command == "backfill" and args.scheduler:
+        from oversight import serve
+        from oversight.backfill import scheduler_backfill
+
+        port = int(os.environ.get("AIRFLOW_PORT", "8080"))
+        return scheduler_backfill(args.source, args.first, args.last, serve.serve_env(settings, port))
     if args.command == "backfill":
         return backfill(settings, args.source, args.first, args.last)
     if args.command == "stop":

@@ -3,6 +3,7 @@
 | variable        | meaning (default)                                                             |
 |-----------------|-------------------------------------------------------------------------------|
 | WAREHOUSE_URL   | PostgreSQL URL of the warehouse (the embedded pgserver, PostgreSQL 16)        |
+| AIRFLOW_CONN_WAREHOUSE | else the Airflow Connection `warehouse` (URI or JSON form; `make serve`) |
 | LANDING_DIR     | one sub-folder per source: ae/, cqc/, ods/ ... (<repo>/sample_data)           |
 | OVERSIGHT_HOME  | embedded pgdata, Airflow home, quarantine, doc sites (<repo>/.local)          |
 | BI_ROLE         | read-only role for BI tools, may select from marts only (oversight_bi)        |
@@ -12,6 +13,11 @@
 | OVERSIGHT_PUBLISH_LOCK_TIMEOUT | lock_timeout of each publish transaction, seconds (2)  |
 | OVERSIGHT_PUBLISH_ATTEMPTS | attempts of each publish transaction, with back-off (6)     |
 | OVERSIGHT_RUN_ID | the run id reports are filed under (set by `oversight.cli run`)     |
+| FETCH_URL_<SRC> | publication page(s) or file URL(s) of a source, comma-separated (none: no fetch) |
+| FETCH_MAX_BYTES | largest file the fetch downloads (200000000)                                  |
+| FETCH_TIMEOUT   | seconds to connect / between bytes of a download (30)                         |
+| FETCH_ATTEMPTS  | tries per URL on a 5xx, 429, timeout or truncated body (4)                    |
+| FETCH_BACKOFF   | first retry wait in seconds, doubled each try up to 60 (2)                    |
 """
 
 from __future__ import annotations
@@ -89,7 +95,7 @@ class Settings:
 def get_settings() -> Settings:
     home = Path(os.environ.get("OVERSIGHT_HOME") or REPO_ROOT / ".local").resolve()
     return Settings(
-        warehouse_url=os.environ.get("WAREHOUSE_URL") or None,
+        warehouse_url=os.environ.get("WAREHOUSE_URL") or warehouse_url_from_airflow_connection(),
         landing_dir=Path(os.environ.get("LANDING_DIR") or BUNDLED_SAMPLES_DIR).resolve(),
         home=home,
         bi_role=os.environ.get("BI_ROLE", "oversight_bi"),
@@ -99,3 +105,46 @@ def get_settings() -> Settings:
         publish_lock_timeout_seconds=float(os.environ.get("OVERSIGHT_PUBLISH_LOCK_TIMEOUT", "2")),
         publish_attempts=int(os.environ.get("OVERSIGHT_PUBLISH_ATTEMPTS", "6")),
     )
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """How `fetch_<source>` downloads a source's publications (oversight.fetch)."""
+
+    urls: tuple[str, ...]
+    max_bytes: int = 200_000_000
+    timeout_seconds: float = 30.0
+    attempts: int = 4
+    backoff_seconds: float = 2.0
+
+
+def get_fetch_settings(source: str) -> FetchSettings:
+    """FETCH_URL_<SOURCE> (e.g. FETCH_URL_AE): publication pages or file URLs, comma-separated."""
+    raw = os.environ.get(f"FETCH_URL_{source.upper()}", "")
+    return FetchSettings(
+        urls=tuple(u.strip() for u in raw.split(",") if u.strip()),
+        max_bytes=int(os.environ.get("FETCH_MAX_BYTES", "200000000")),
+        timeout_seconds=float(os.environ.get("FETCH_TIMEOUT", "30")),
+        attempts=int(os.environ.get("FETCH_ATTEMPTS", "4")),
+        backoff_seconds=float(os.environ.get("FETCH_BACKOFF", "2")),
+    )
+
+
+def warehouse_url_from_airflow_connection(conn_id: str = "warehouse") -> str | None:
+    """The Airflow Connection `warehouse` as defined in the environment (AIRFLOW_CONN_WAREHOUSE), in
+    Airflow's URI form (postgres://user:pw@host:port/db) or its JSON form, as a postgresql:// URL."""
+    import json
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    raw = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}", "").strip()
+    if not raw:
+        return None
+    if raw.startswith("{"):
+        c = json.loads(raw)
+        auth = quote(c.get("login") or "postgres") + (f":{quote(c['password'])}" if c.get("password") else "")
+        host, port, db = c.get("host") or "localhost", c.get("port") or 5432, c.get("schema") or "postgres"
+        if str(host).startswith("/"):
+            return f"postgresql://{auth}@/{db}?host={host}&port={port}"
+        return f"postgresql://{auth}@{host}:{port}/{db}"
+    parts = urlsplit(raw)
+    return urlunsplit(("postgresql", *parts[1:]))
