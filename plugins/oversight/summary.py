@@ -150,6 +150,11 @@ def segment_summary(conn) -> list[dict]:  # noqa: ANN001 - a psycopg connection
                 "max_expected": expected,
             }
         )
+    for version, latest in conn.execute(
+        f"select framework_version, max(period_start) from {PUBLISHED_SCHEMA}.fct_segment "
+        "group by framework_version having not bool_or(is_applicable_version) order by 1"
+    ):
+        result.append({"framework_version": version, "not_applicable_latest": latest})
     return result
 
 
@@ -163,6 +168,12 @@ def segment_lines(segments: list[dict]) -> list[str]:
         "coverage = metrics scored / expected):"
     ]
     for row in segments:
+        if "not_applicable_latest" in row:
+            lines.append(
+                f"  {row['framework_version']}: in force in no period of the data (computed side by side "
+                f"up to {row['not_applicable_latest']:%Y-%m}; seed framework_versions)"
+            )
+            continue
         lines.append(
             f"  {row['framework_version']} {row['period_label']} "
             f"({row['period_start']:%Y-%m-%d} to {row['period_end']:%Y-%m-%d}): {row['trusts']} trusts"
