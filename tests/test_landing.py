@@ -80,25 +80,18 @@ def test_highest_score_wins_and_an_equal_match_is_ambiguous(tmp_path: Path) -> N
     assert tie.reason.startswith("recognised equally (score 100) by ae and ae_twin")
 
 
-def test_temporary_name_fallback_for_sources_without_recognise(tmp_path: Path) -> None:
-    """TEMPORARY: remove with landing.NAME_FALLBACK_NOTE when the `layouts` branch gives these
-    workbook sources their recognise(); this test then fails on the first assertion."""
-    pending = ("cancer", "cqc", "dm01", "staff_survey")
-    for name in pending:
-        with pytest.raises(NotImplementedError):
-            landing.SOURCES[name].recognise(None)  # type: ignore[arg-type]
-    put(
-        SAMPLES / "dm01" / "Monthly-Diagnostics-Web-File-Provider-October-2024.xlsx",
-        tmp_path,
-        "x/" + ("Monthly-Diagnostics-Web-File-Provider-October-2024.xlsx"),
-    )
-    put(SAMPLES / "dm01" / "Monthly-Diagnostics-Web-File-Provider-October-2024.xlsx", tmp_path, "dm01.xlsx")
+def test_every_source_recognises_by_content_and_a_renamed_workbook_is_found(tmp_path: Path) -> None:
+    """Every registered source decides by content (none falls back to its name), so a DM01
+    workbook saved under a name of the user's own is still recognised as DM01."""
+    from oversight.peek import peek
+
+    sample = SAMPLES / "dm01" / "Monthly-Diagnostics-Web-File-Provider-October-2024.xlsx"
+    put(sample, tmp_path, "dm01.xlsx")
+    for spec in landing.SOURCES.values():
+        assert isinstance(spec.recognise(peek(tmp_path / "dm01.xlsx")).matched, bool), spec.name
     found = {f.relative: f for f in landing.scan(tmp_path)}
-    named = found["x/Monthly-Diagnostics-Web-File-Provider-October-2024.xlsx"]
-    assert (named.source, named.period, named.by_name) == ("dm01", date(2024, 10, 1), True)
-    assert landing.NAME_FALLBACK_NOTE in named.reason
-    # without its publisher name the same workbook is not recognised until recognise() exists
-    assert (found["dm01.xlsx"].verdict, found["dm01.xlsx"].source) == ("unrecognised", None)
+    assert (found["dm01.xlsx"].verdict, found["dm01.xlsx"].source) == ("recognised", "dm01")
+    assert found["dm01.xlsx"].period == date(2024, 10, 1)
 
 
 # ---- the manifest: every file has a row ----------------------------------------------------------

@@ -57,12 +57,6 @@ CONFLICT = "conflict"  # recognised, but name and content state different period
 AMBIGUOUS = "ambiguous"
 UNRECOGNISED = "unrecognised"
 
-# TEMPORARY (until the `layouts` branch implements recognise() for the workbook sources cancer,
-# dm01, staff_survey, cqc): a source whose recognise() raises NotImplementedError has no content
-# verdict, and the publisher-name rule (2. above) alone decides for it. Remove at that merge: the
-# test test_landing.py::test_temporary_name_fallback_for_sources_without_recognise goes with it.
-NAME_FALLBACK_NOTE = "recognise() not implemented yet: TEMPORARY name-pattern fallback"
-
 
 @dataclass(frozen=True)
 class ScannedFile:
@@ -234,8 +228,6 @@ def _recognise(spec: SourceSpec, seen: Peek) -> Recognition:
         return not_recognised(spec.name, seen.error)
     try:
         return spec.recognise(seen)
-    except NotImplementedError:
-        return not_recognised(spec.name, NAME_FALLBACK_NOTE)
     except Exception as exc:  # a source's bug must not hide the other files; it is named
         log.exception("%s.recognise failed on %s", spec.name, seen.path)
         return not_recognised(spec.name, f"recognise() failed: {type(exc).__name__}: {exc}")
