@@ -18,7 +18,7 @@ RAW (schema ``raw``; every source column is text)
 
 MARTS (schema given, normally ``marts__build``)
   marts.dim_organisation      org_code unique and not null; org_name not null; peer_group in set
-  marts.fct_metric_value      value between 0 and 100 where unit = '%'; numerator <= denominator;
+  marts.fct_metric_value      value between 0 and 100 where unit = '%'; numerator <= denominator (shares);
                               (org_code, period_start, metric_id) unique
   marts.fct_metric_value__org_in_dim_organisation
                               every org_code of fct_metric_value is in dim_organisation
@@ -301,6 +301,8 @@ def marts_contracts() -> list[TableContract]:
                     column_B="numerator",
                     or_equal=True,
                     ignore_row_if="either_value_is_missing",
+                    # shares only: a score's numerator is score x respondents (staff survey themes)
+                    row_condition=Column("unit") == "%",
                 ),
                 gxe.ExpectCompoundColumnsToBeUnique(column_list=list(metric_key)),
             ],
