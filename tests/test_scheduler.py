@@ -16,6 +16,7 @@ import os
 import shlex
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -437,3 +438,60 @@ def test_backfill_through_airflows_own_backfill(
         (OCTOBER, "2024-10-01"),
         ("Monthly-AE-November-2024-revised.csv", "2024-11-01"),
     ]
+
+
+def test_make_serve_prints_the_generated_login_and_ctrl_c_stops_everything(
+    scheduler_warehouse, metadata_db: str, landing: Path, tmp_path: Path
+) -> None:  # noqa: ANN001
+    """`python -m oversight.serve` (what `make serve` runs), stopped with SIGINT as Ctrl-C would."""
+    import signal
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "WAREHOUSE_URL": scheduler_warehouse.url,
+        "LANDING_DIR": str(landing),
+        "OVERSIGHT_HOME": str(tmp_path / "home"),
+        "AIRFLOW_DATABASE_URL": metadata_db,
+        "AIRFLOW_PORT": str(port),
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+    }
+    out_path = tmp_path / "serve.out"
+    with out_path.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "oversight.serve"], env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+
+        def started() -> str | None:
+            text = out_path.read_text()
+            return text if "Ctrl-C stops them all" in text else None
+
+        text = wait_for("make serve to start", started, 240, tmp_path)
+        password = text.split("generated password (first start; kept in ", 1)[1].split("): ", 1)[1].split()[0]
+        assert f"Airflow UI: http://127.0.0.1:{port}/  user 'oversight'" in text
+        login_works(port, "oversight", password, tmp_path)
+        children = [int(p) for p in subprocess.run(
+            ["pgrep", "-P", str(process.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()]  # fmt: skip
+        assert len(children) == 4, text  # scheduler, dag-processor, triggerer, api-server
+        os.kill(process.pid, signal.SIGINT)
+        assert process.wait(timeout=60) == 0, out_path.read_text()[-3000:]
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert "stopped" in out_path.read_text()
+    leftovers = [pid for pid in children if alive_group(pid)]
+    assert not leftovers, f"process groups left running: {leftovers}"
+
+
+def alive_group(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    # only zombies left?
+    out = subprocess.run(["ps", "-o", "stat=", "-g", str(pgid)], capture_output=True, text=True, check=False)
+    return any(not s.startswith("Z") for s in out.stdout.split())
