@@ -230,7 +230,7 @@ def test_a_numerator_above_its_denominator_fails(marts, gate_settings) -> None: 
     )
     message = str(gate_failure(marts, gate_settings))
     assert "expect_column_pair_values_a_to_be_greater_than_b on marts__build.fct_metric_value" in message
-    assert "denominator >= numerator: 1 of 12 rows unexpected" in message
+    assert "denominator >= numerator where unit == '%': 1 of 12 rows unexpected" in message
     assert "{org_code: RBB, period_start: 2024-07-01, metric_id: ae_4hr_type1," in message
 
 

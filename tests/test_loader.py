@@ -17,16 +17,17 @@ def query(target, sql: str, params: tuple = ()) -> list[tuple]:  # noqa: ANN001
 def test_samples_load_once_and_a_second_run_loads_nothing(fresh_db, settings_for) -> None:  # noqa: ANN001
     settings = settings_for(SAMPLES)
     first = {s: loader.ingest_source(s, fresh_db, settings) for s in ("ods", "ae", "cqc")}
-    assert [r.status for r in first["ae"]] == ["loaded"] * 6
-    # rows per file: organisation rows plus the TOTAL row (June and September have 197 organisations)
-    assert [r.rows_loaded for r in first["ae"]] == [198, 199, 199, 198, 199, 199]
+    assert [r.status for r in first["ae"]] == ["loaded"] * 9
+    # rows per file: organisation rows plus the TOTAL row (June and September 2024 have 197
+    # organisations); June-November 2024, then the website downloads of April-June 2025
+    assert [r.rows_loaded for r in first["ae"]] == [198, 199, 199, 198, 199, 199, 199, 201, 202]
     assert first["ods"][0].rows_loaded == 210
     assert first["cqc"][0].rows_loaded == 824
 
     second = {s: loader.ingest_source(s, fresh_db, settings) for s in ("ods", "ae", "cqc")}
     assert {r.status for results in second.values() for r in results} == {"duplicate"}
-    assert query(fresh_db, "select count(*) from raw.ae_monthly") == [(1192,)]
-    assert query(fresh_db, "select count(*) from raw.load_manifest") == [(8,)]
+    assert query(fresh_db, "select count(*) from raw.ae_monthly") == [(1192 + 199 + 201 + 202,)]
+    assert query(fresh_db, "select count(*) from raw.load_manifest") == [(11,)]
 
     # load metadata on every row: file, sha256, line in the file, period
     row = query(
@@ -114,4 +115,4 @@ def test_copy_loads_stream_not_row_inserts(fresh_db, settings_for, monkeypatch) 
     monkeypatch.setattr(psycopg.Cursor, "copy", spy)
     settings = settings_for(SAMPLES)
     loader.ingest_source("ae", fresh_db, settings)
-    assert len(statements) == 6 and all(s.startswith("copy raw.ae_monthly") for s in statements)
+    assert len(statements) == 9 and all(s.startswith("copy raw.ae_monthly") for s in statements)
