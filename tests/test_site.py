@@ -121,7 +121,8 @@ def test_trust_page_figures_equal_the_marts_down_to_the_file_row_and_sha256(
     items = built.query(
         "select e.item_id, e.score, e.source_file, e.source_row, v.file_sha256, v.load_id "
         "from marts.fct_segment_explanation as e join marts.fct_metric_value as v "
-        "on v.org_code = e.org_code and v.period_start = e.period_start and v.metric_id = e.item_id "
+        "on v.org_code = e.org_code and v.metric_id = e.item_id "
+        "and v.source_file = e.source_file and v.source_row = e.source_row "
         "where e.org_code = %s and e.period_start = %s and e.framework_version = 'nof_2025_26' "
         "and e.item_type = 'metric_score' order by e.item_order",
         (org_code, period),

@@ -246,6 +246,8 @@ def emit_dbt_events(parent: dict[str, str] | None, settings: Settings | None = N
         schema = node["schema"]
         if schema == BUILD_SCHEMA:
             schema = PUBLISHED_SCHEMA
+        elif schema.endswith("__build"):  # every dbt schema is built as <schema>__build, then swapped
+            schema = schema.removesuffix("__build")
         name = node.get("alias") or node.get("identifier") or node["name"]
         facets = {}
         columns = node.get("columns") or {}
