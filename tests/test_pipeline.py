@@ -183,6 +183,15 @@ def test_make_run_chain_publishes_marts_with_known_answers(pipeline: Pipeline) -
         ],
         acute,
     )
+    # the trusts of the bundled (cut) NSS24 workbook are also scored on its two staff metrics
+    # (survey year 2024): their averages are not A&E-only, so the A&E recomputation covers the rest
+    with_other_metrics = {
+        code
+        for (code,) in pipeline.query(
+            "select distinct org_code from marts.fct_metric_score where period_start = '2024-10-01' "
+            "and framework_version = 'nof_2025_26' and left(metric_id, 3) <> 'ae_'"
+        )
+    }
     actual = {
         org: (avg, seg)
         for org, avg, seg in pipeline.query(
@@ -190,17 +199,19 @@ def test_make_run_chain_publishes_marts_with_known_answers(pipeline: Pipeline) -
             "where period_start = '2024-10-01' and period_end = '2024-12-31' "
             "and framework_version = 'nof_2025_26' and peer_group = 'acute' and average_score is not null"
         )
+        if org not in with_other_metrics
     }
-    assert len(actual) > 100
-    assert actual == expected
-    # ... and every one of them is indicative: 2 of the 17 metrics NOF 2025/26 scores for a
-    # non-specialist acute trust (seed framework_metrics; 14 for a specialist one), one domain of four
+    assert len(actual) > 90  # the A&E-only trusts: most of the 120-odd acute trusts
+    assert actual == {org: v for org, v in expected.items() if org not in with_other_metrics}
+    # ... and every one of them is indicative: 2 (4 with the staff survey) of the 17 metrics NOF
+    # 2025/26 scores for a non-specialist acute trust (seed framework_metrics; 14 for a specialist)
     statuses = pipeline.query(
         "select segment_status, metrics_scored, metrics_expected, count(*) from marts.fct_segment "
         "where period_start = '2024-10-01' and framework_version = 'nof_2025_26' and peer_group = 'acute' "
         "and average_score is not null group by 1, 2, 3 order by 1, 2, 3"
     )
-    assert {(status, scored) for status, scored, _, _ in statuses} <= {("indicative", 2), ("indicative", 1)}
+    assert {status for status, _, _, _ in statuses} == {"indicative"}
+    assert all(1 <= scored <= 4 for _, scored, _, _ in statuses)  # 2 A&E + up to 2 staff survey
     assert {expected_metrics for _, _, expected_metrics, _ in statuses} <= {14, 17}
     # no league rank without segmented
     assert pipeline.query(
