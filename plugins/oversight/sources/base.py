@@ -418,3 +418,41 @@ def check_not_future(path: Path, period: date, today: date | None = None) -> Non
         raise BadInputError(
             path.name, "period_not_in_future", f"period {period:%Y-%m} is after {today:%Y-%m}"
         )
+
+
+COUNT_TOLERANCE = 1e-6  # shared pathways give half counts; sums of halves are exact to this
+
+
+def check_within_after_total(
+    path: Path,
+    row_number: int,
+    who: str,
+    counts: tuple[float, float, float],
+    labels: tuple[str, str | None, str],
+) -> None:
+    """Waiting-times counts (within, after, total) as each layout names them (labels: within, after
+    or None when the layout's after column is not checked on its own, total): within and after
+    cannot exceed the total, and within + after is the total."""
+    within, after, total = counts
+    within_label, after_label, total_label = labels
+    if within > total + COUNT_TOLERANCE:
+        raise BadInputError(
+            path.name,
+            "within_not_above_total",
+            f"{who}: {within_label} = {within:g} > {total_label} = {total:g}",
+            row=row_number,
+        )
+    if after_label is not None and after > total + COUNT_TOLERANCE:
+        raise BadInputError(
+            path.name,
+            "after_not_above_total",
+            f"{who}: {after_label} = {after:g} > {total_label} = {total:g}",
+            row=row_number,
+        )
+    if abs(within + after - total) > COUNT_TOLERANCE:
+        raise BadInputError(
+            path.name,
+            "within_plus_after_is_total",
+            f"{who}: {within:g} + {after:g} != {total_label} {total:g}",
+            row=row_number,
+        )

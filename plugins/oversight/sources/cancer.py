@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 from oversight.errors import BadInputError
 from oversight.sources import cancer_combined, cancer_extract
 from oversight.sources.base import (
+    COUNT_TOLERANCE,
     MONTHS,
     FileInfo,
     HeaderMatch,
@@ -46,6 +47,7 @@ from oversight.sources.base import (
     Recognition,
     SourceSpec,
     check_not_future,
+    check_within_after_total,
     normalise_header,
     parse_count,
 )
@@ -58,7 +60,6 @@ log = logging.getLogger(__name__)
 GENERATION = "cwt_2023_10"
 HEADER_SEARCH_ROWS = 30
 NATIONAL_ROW_NAME = "ALL ENGLISH PROVIDERS"
-TOLERANCE = 1e-6
 
 _ID = (("ODS CODE (1)", "org_code"), ("ACCOUNTABLE PROVIDER", "org_name"))
 _FDS_COUNTS = (
@@ -509,7 +510,7 @@ class CancerWaitingTimes(SourceSpec):
         performance = record.get("performance")
         if performance is not None and performance != "-":
             value = parse_count(path, row_number, f"{where}: performance", performance)
-            if value > 1 + TOLERANCE:
+            if value > 1 + COUNT_TOLERANCE:
                 raise BadInputError(
                     path.name,
                     "performance_is_a_fraction",
@@ -519,27 +520,13 @@ class CancerWaitingTimes(SourceSpec):
         if "within_standard" in counts:
             who = f"{where}: {code or NATIONAL_ROW_NAME}"
             total, within, after = counts["total"], counts["within_standard"], counts["after_standard"]
-            if within > total + TOLERANCE:
-                raise BadInputError(
-                    path.name,
-                    "within_not_above_total",
-                    f"{who}: within the standard = {within:g} > total = {total:g}",
-                    row=row_number,
-                )
-            if after > total + TOLERANCE:
-                raise BadInputError(
-                    path.name,
-                    "after_not_above_total",
-                    f"{who}: after the standard = {after:g} > total = {total:g}",
-                    row=row_number,
-                )
-            if abs(within + after - total) > TOLERANCE:
-                raise BadInputError(
-                    path.name,
-                    "within_plus_after_is_total",
-                    f"{who}: {within:g} + {after:g} != total {total:g}",
-                    row=row_number,
-                )
+            check_within_after_total(
+                path,
+                row_number,
+                who,
+                (within, after, total),
+                ("within the standard", "after the standard", "total"),
+            )
 
 
 CANCER_WAITING_TIMES = CancerWaitingTimes()

@@ -33,11 +33,13 @@ from pathlib import Path
 
 from oversight.errors import BadInputError
 from oversight.sources.base import (
+    COUNT_TOLERANCE,
     MONTHS,
     FileInfo,
     HeaderMatch,
     Layout,
     check_not_future,
+    check_within_after_total,
     normalise_header,
     parse_count,
 )
@@ -46,7 +48,6 @@ PROVIDER_SHEET = "Provider Level Performance"
 SHEETS = ("System Level Performance", PROVIDER_SHEET, "Referrals Seen")
 TITLE_LABELS = ("title", "period", "basis", "published", "revised", "status")
 HEADER_SEARCH_ROWS = 30
-TOLERANCE = 1e-6
 
 _ID_COLUMNS = (
     ("Org Code", "org_code"),
@@ -294,24 +295,13 @@ def _check(path: Path, row_number: int, record: dict[str, str], seen: dict[tuple
         and (column in ("total", "within_standard", "after_standard") or column in record)
     }
     total, within, after = counts["total"], counts["within_standard"], counts["after_standard"]
-    if within > total + TOLERANCE:
-        raise BadInputError(
-            path.name,
-            "within_not_above_total",
-            f"{where}: {code}: Within = {within:g} > Total = {total:g}",
-            row=row_number,
-        )
-    if abs(within + after - total) > TOLERANCE:
-        raise BadInputError(
-            path.name,
-            "within_plus_after_is_total",
-            f"{where}: {code}: {within:g} + {after:g} != Total {total:g}",
-            row=row_number,
-        )
+    check_within_after_total(
+        path, row_number, f"{where}: {code}", (within, after, total), ("Within", None, "Total")
+    )
     performance = record.get("performance")
     if performance is not None and performance != "-":
         value = parse_count(path, row_number, f"{where}: Performance", performance)
-        if value > 1 + TOLERANCE:
+        if value > 1 + COUNT_TOLERANCE:
             raise BadInputError(
                 path.name,
                 "performance_is_a_fraction",

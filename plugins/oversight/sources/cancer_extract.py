@@ -31,10 +31,17 @@ from datetime import date
 from pathlib import Path
 
 from oversight.errors import BadInputError
-from oversight.sources.base import MONTHS, FileInfo, Layout, check_not_future, normalise_header, parse_count
+from oversight.sources.base import (
+    MONTHS,
+    FileInfo,
+    Layout,
+    check_not_future,
+    check_within_after_total,
+    normalise_header,
+    parse_count,
+)
 
 SHEET = "CWT CRS Provider Extract"
-TOLERANCE = 1e-6
 
 EXTRACT_LAYOUT = Layout(
     name="cwt_crs_extract_2025",
@@ -208,20 +215,9 @@ def _check(path: Path, row_number: int, record: dict[str, str], seen: dict[tuple
             ("BREACHES", "after_standard"),
         )
     )
-    if within > total + TOLERANCE:
-        raise BadInputError(
-            path.name,
-            "within_not_above_total",
-            f"{code}: WITHIN STANDARD = {within:g} > TOTAL TREATED = {total:g}",
-            row=row_number,
-        )
-    if abs(within + after - total) > TOLERANCE:
-        raise BadInputError(
-            path.name,
-            "within_plus_after_is_total",
-            f"{code}: {within:g} + {after:g} != TOTAL TREATED {total:g}",
-            row=row_number,
-        )
+    check_within_after_total(
+        path, row_number, code, (within, after, total), ("WITHIN STANDARD", None, "TOTAL TREATED")
+    )
     key = tuple(record.get(c, "") for c in KEY_COLUMNS)
     if key in seen:
         raise BadInputError(
