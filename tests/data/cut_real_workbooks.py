@@ -11,42 +11,27 @@ file). The DM01 .xls is not cut (no .xls writer): tests/data/dm01 holds the publ
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
-DEMO_TRUSTS = frozenset(
-    (
-        "R0A",
-        "R1H",
-        "RA2",
-        "RBT",
-        "RBV",
-        "RCF",
-        "RF4",
-        "RFF",
-        "RGT",
-        "RHW",
-        "RJ1",
-        "RJZ",
-        "RK9",
-        "RM1",
-        "RNQ",
-        "RQ3",
-        "RQX",
-        "RRK",
-        "RTH",
-        "RTP",
-        "RWE",
-        "RWP",
-        "RWY",
-        "RXK",
-        "RXQ",
-    )  # fmt: skip
-)
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+
+
+def _demo_trusts() -> frozenset[str]:
+    """The 25 demo trusts, declared once in sample_data/cancer/make_sample.py."""
+    spec = importlib.util.spec_from_file_location("make_sample", REPO / "sample_data/cancer/make_sample.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.DEMO_TRUSTS
+
+
+DEMO_TRUSTS = _demo_trusts()
 EXTRACT = "CWT-CRS-Apr-2025-to-Jul-2025-Data-Extract-Provider.xlsx"
 NSS24 = "NSS24 detailed spreadsheets organisational results.xlsx"
 
