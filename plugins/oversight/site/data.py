@@ -42,7 +42,7 @@ class SiteData:
     organisations: dict[str, dict[str, Any]]
     segments: list[dict[str, Any]]
     explanations: dict[tuple[str, str, str], list[dict[str, Any]]]
-    metric_values: dict[tuple[str, str, str], dict[str, Any]]
+    metric_values: dict[tuple[str, str, str, str], dict[str, Any]]  # org, metric, source file, row
     metric_scores: list[dict[str, Any]]
     metrics: dict[str, dict[str, Any]]
     paths: dict[tuple[str, str, str], list[dict[str, Any]]]
@@ -146,7 +146,7 @@ def _load_marts(conn: psycopg.Connection, settings: Settings, publications: list
     value_columns = _columns(conn, "fct_metric_value")
     extra = ", ".join(c if c in value_columns else f"null as {c}" for c in ("file_sha256", "loaded_at"))
     metric_values = {
-        (r["org_code"], str(r["period_start"]), r["metric_id"]): r
+        (r["org_code"], r["metric_id"], r["source_file"], str(r["source_row"])): r
         for r in _rows(
             conn,
             f"select org_code, period_start, metric_id, numerator, denominator, value, unit, source_name, "

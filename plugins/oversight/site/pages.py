@@ -215,18 +215,10 @@ def trust_context(content: SiteData, org_code: str) -> dict[str, Any]:
             if item["item_type"] != "metric_score":
                 continue
             metric_id = item["item_id"]
-            # the value behind the score: NOF 2025/26 scores quarters formed from monthly or annual
-            # values, so the explanation's source file and row identify it, not the period
-            value = content.metric_values.get((org_code, key[1], metric_id)) or next(
-                (
-                    v
-                    for v in content.metric_values.values()
-                    if v["org_code"] == org_code
-                    and v["metric_id"] == metric_id
-                    and v["source_file"] == item.get("source_file")
-                    and str(v["source_row"]) == str(item.get("source_row"))
-                ),
-                {},
+            # the value behind the score, by the source file and row the explanation names (a
+            # quarter's score is formed from monthly or annual values, so not by the period)
+            value = content.metric_values.get(
+                (org_code, metric_id, item.get("source_file"), str(item.get("source_row"))), {}
             )
             metric_trail.append(
                 {
