@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import psycopg
@@ -28,7 +28,7 @@ from psycopg import sql
 
 from conftest import REPO_ROOT, SAMPLES, _create_database, _drop_database
 from oversight import build_lock, reports, warehouse
-from oversight.tasks import MART_CONTRACT
+from oversight.dbt_manifest import published_marts
 
 pytestmark = pytest.mark.faults
 
@@ -41,6 +41,12 @@ class Warehouse:
     target: warehouse.Connection
     home: Path
     logs: Path
+
+    def marts(self) -> tuple[str, ...]:
+        """The marts dbt declares, from the manifest of this warehouse's last build."""
+        from oversight.settings import get_settings
+
+        return published_marts(replace(get_settings(), home=self.home))
 
     def env(self, run_id: str, **extra: str) -> dict[str, str]:
         return {
@@ -94,20 +100,20 @@ class Warehouse:
         return self.query("select run_id, stage, active from audit.build_lease")
 
 
-def mart_counts(conn: psycopg.Connection) -> dict[str, int] | str:
-    """Row count of every contracted mart in `marts`, or what is wrong with it."""
+def mart_counts(conn: psycopg.Connection, marts: tuple[str, ...]) -> dict[str, int] | str:
+    """Row count of every mart dbt declares (`marts`, from the manifest) in `marts`, or what is wrong."""
     present = {
         r[0]
         for r in conn.execute(
             "select table_name from information_schema.tables where table_schema = 'marts'"
         ).fetchall()
     }
-    missing = sorted(set(MART_CONTRACT) - present)
+    missing = sorted(set(marts) - present)
     if missing:
         return f"marts lacks {missing}"
     return {
         t: conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier("marts", t))).fetchone()[0]
-        for t in MART_CONTRACT
+        for t in marts
     }
 
 
@@ -116,6 +122,7 @@ class Poller:
     """Checks every 0.5 s, on its own connection, that `marts` is whole and as expected."""
 
     target: warehouse.Connection
+    marts: tuple[str, ...]
     expected: list[dict[str, int]]
     polls: int = 0
     problems: list[str] = field(default_factory=list)
@@ -132,7 +139,7 @@ class Poller:
             while not self._stop.is_set():
                 started = time.monotonic()
                 try:
-                    state = mart_counts(conn)
+                    state = mart_counts(conn, self.marts)
                 except psycopg.Error as error:
                     state = f"query failed: {error}"
                 self.slowest = max(self.slowest, time.monotonic() - started)
@@ -217,8 +224,8 @@ def wh(server_admin, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wareh
 
 def test_kill_9_during_the_dbt_build_leaves_marts_whole_and_the_next_run_converges(wh: Warehouse) -> None:
     with warehouse.connect(wh.target) as conn:
-        before = mart_counts(conn)
-    poller = Poller(wh.target, [before])
+        before = mart_counts(conn, wh.marts())
+    poller = Poller(wh.target, wh.marts(), [before])
     run = wh.start("killed-in-build")
     # the chosen point: dbt is writing the marts (3 of them exist in marts__build so far)
     wait_for(
@@ -230,7 +237,7 @@ def test_kill_9_during_the_dbt_build_leaves_marts_whole_and_the_next_run_converg
     kill_9(run)
     time.sleep(1.5)  # three more polls after the kill
     half_built = wh.query("select count(*) from pg_tables where schemaname = 'marts__build'")[0][0]
-    assert 3 <= half_built < len(MART_CONTRACT)
+    assert 3 <= half_built < len(wh.marts())
     assert wh.lease() == [("killed-in-build", "dbt_build", True)]  # active, but its process is dead
 
     assert wh.run("after-build-kill") == 0, wh.output("after-build-kill")[-3000:]
@@ -251,10 +258,10 @@ def test_kill_9_inside_the_publish_transaction_publishes_nothing_and_the_rerun_p
     decision = f"fault-{uuid.uuid4().hex[:8]}"
     add_decision(wh, decision)
     with warehouse.connect(wh.target) as conn:
-        before = mart_counts(conn)
+        before = mart_counts(conn, wh.marts())
     publications = wh.query("select count(*) from audit.publications")[0][0]
     history = snapshot_history(wh)
-    poller = Poller(wh.target, [before])
+    poller = Poller(wh.target, wh.marts(), [before])
     pause = tmp_path / "paused"
     run = wh.start("killed-in-publish", OVERSIGHT_PAUSE_AT="publish_swap", OVERSIGHT_PAUSE_FILE=str(pause))
     wait_for(pause.exists, RUN_TIMEOUT, "the publish transaction to have renamed a schema", run)
@@ -284,9 +291,9 @@ def test_kill_9_inside_the_publish_transaction_publishes_nothing_and_the_rerun_p
 
 def test_two_builds_at_once_the_second_waits_and_a_third_with_a_short_bound_gives_up(wh: Warehouse) -> None:
     with warehouse.connect(wh.target) as conn:
-        before = mart_counts(conn)
+        before = mart_counts(conn, wh.marts())
     publications = wh.query("select coalesce(max(publication_id), 0) from audit.publications")[0][0]
-    poller = Poller(wh.target, [before])
+    poller = Poller(wh.target, wh.marts(), [before])
     first = wh.start("concurrent-a")
     wait_for(
         lambda: wh.lease() == [("concurrent-a", "dbt_build", True)], 60, "run a to take the lease", first

@@ -118,6 +118,10 @@ select 'RAA' as org_code, 'Overall' as domain, 'downgraded' as change_type, '05_
 create table marts__build.decisions (
     decision_id text, segment integer, decided_by text, source_document text);
 insert into marts__build.decisions values ('d1', 5, 'regional team', 'letter 2025-09-30');
+
+-- marts the manifest declares that no hand-written suite checks beyond their presence
+create table marts__build.fct_segment_path (org_code text);
+create table marts__build.fct_published_reconciliation (org_code text);
 """
 
 
@@ -128,8 +132,15 @@ def execute(target, sql: str, params: tuple | None = None) -> None:  # noqa: ANN
 
 @pytest.fixture(scope="module")
 def gate_settings(tmp_path_factory: pytest.TempPathFactory):
-    """Settings whose Data Docs site is a temporary folder shared by this module's tests."""
-    return dataclasses.replace(get_settings(), home=tmp_path_factory.mktemp("gate-home"))
+    """Settings whose Data Docs site is a temporary folder shared by this module's tests, with the
+    manifest of a real `dbt parse` there (the marts gate lists the marts dbt declares)."""
+    from oversight import transform
+
+    settings = dataclasses.replace(get_settings(), home=tmp_path_factory.mktemp("gate-home"))
+    parse_target = warehouse.Connection.from_url("postgresql://postgres@127.0.0.1:5432/postgres")
+    result = transform.run_dbt(["parse"], parse_target, settings)  # reads env vars, opens no connection
+    assert result.success, result.failures
+    return settings
 
 
 @pytest.fixture

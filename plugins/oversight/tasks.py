@@ -16,27 +16,6 @@ from oversight.settings import BUILD_SCHEMA, RAW_SCHEMA, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-MART_CONTRACT = [
-    "decisions",
-    "dim_metric",
-    "dim_organisation",
-    "fct_domain_score",
-    "fct_league_table",
-    "fct_metric_score",
-    "fct_metric_value",
-    "fct_segment",
-    "fct_segment_explanation",
-    "fct_segment_history",
-    "fct_segment_path",
-    "fct_segment_sensitivity",
-    "fct_published_reconciliation",
-    "fct_system_segment",
-    "dim_organisation_history",
-    "fct_cqc_rating",
-    "fct_cqc_rating_event",
-]
-
-
 def load_source(
     source: str, settings: Settings | None = None, period: date | None = None
 ) -> list[dict[str, Any]]:
@@ -219,7 +198,7 @@ def gate_marts(settings: Settings | None = None) -> dict[str, Any]:
 def publish_marts(settings: Settings | None = None) -> dict[str, Any]:
     """Swap every build schema into place in one transaction (lock_timeout, bounded retries),
     holding the build lock, then release it."""
-    from oversight import build_lock, publish
+    from oversight import build_lock, dbt_manifest, publish
 
     settings = settings or get_settings()
     target = warehouse.resolve(settings)
@@ -228,7 +207,7 @@ def publish_marts(settings: Settings | None = None) -> dict[str, Any]:
             result = publish.publish(
                 target,
                 settings.bi_role,
-                expected_tables=MART_CONTRACT,
+                expected_tables=list(dbt_manifest.published_marts(settings)),
                 settings=settings,
                 run_id=hold.run_id,
                 build_started_at=hold.build_started_at,

@@ -81,8 +81,11 @@ def run_gate(
 def write_suites(suite_groups: tuple[str, ...] = SUITE_GROUPS) -> list[str]:
     """Write the suites of ``suites.py`` to ``expectations/gx/expectations`` (no database needed)."""
     with _RUN_LOCK:
-        context = open_context(get_settings())
-        return [_sync_suite(context, c).name for group in suite_groups for c in contracts_for(group)]
+        settings = get_settings()
+        context = open_context(settings)
+        return [
+            _sync_suite(context, c).name for group in suite_groups for c in contracts_for(group, settings)
+        ]
 
 
 # ---- the GX context ----------------------------------------------------------------------------
@@ -229,7 +232,7 @@ def _run(
     from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
     context = open_context(settings)
-    contracts = contracts_for(suite_group)
+    contracts = contracts_for(suite_group, settings)
     suites = {c.suite_name: _sync_suite(context, c) for c in contracts}
     runnable, skipped = _plan(target, schema, contracts, load_ids)
 

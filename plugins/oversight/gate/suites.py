@@ -36,9 +36,12 @@ MARTS (schema given, normally ``marts__build``)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oversight.gate._gx import import_gx
+
+if TYPE_CHECKING:
+    from oversight.settings import Settings
 
 SUITE_GROUPS = ("raw", "marts")
 
@@ -89,25 +92,6 @@ def raw_tables() -> tuple[str, ...]:
 
     return tuple(spec.raw_table for spec in SOURCES.values())
 
-
-MARTS_TABLES = (
-    "decisions",
-    "dim_metric",
-    "dim_organisation",
-    "fct_domain_score",
-    "fct_league_table",
-    "fct_metric_score",
-    "fct_metric_value",
-    "fct_segment",
-    "fct_segment_domain_coverage",
-    "fct_segment_explanation",
-    "fct_segment_history",
-    "fct_segment_sensitivity",
-    "fct_system_segment",
-    "dim_organisation_history",
-    "fct_cqc_rating",
-    "fct_cqc_rating_event",
-)
 
 # Columns that identify a raw row in failure examples (the file's row number within its load).
 _RAW_KEYS = ("_load_id", "_row_number")
@@ -250,15 +234,17 @@ def _declared_raw_contracts() -> list[TableContract]:
     return contracts
 
 
-def marts_contracts() -> list[TableContract]:
+def marts_contracts(settings: Settings | None = None) -> list[TableContract]:
+    from oversight.dbt_manifest import published_marts
+
     gxe = import_gx().expectations
     from great_expectations.expectations.row_conditions import Column
 
     metric_key = ("org_code", "period_start", "metric_id")
     score_key = (*metric_key, "framework_version")
     segment_key = ("org_code", "period_start", "framework_version")
-    return [
-        _schema_contract("marts", MARTS_TABLES),
+    marts = published_marts(settings)
+    contracts = [
         TableContract(
             group="marts",
             name="dim_organisation",
@@ -589,11 +575,17 @@ def marts_contracts() -> list[TableContract]:
             ],
         ),
     ]
+    # A mart deleted from dbt takes its suites with it; the schema contract lists what dbt declares.
+    return [
+        _schema_contract("marts", marts),
+        *(c for c in contracts if set(c.required_tables) <= set(marts)),
+    ]
 
 
-def contracts_for(suite_group: str) -> list[TableContract]:
+def contracts_for(suite_group: str, settings: Settings | None = None) -> list[TableContract]:
+    """The contracts of a suite group; the marts' table list comes from the dbt manifest."""
     if suite_group == "raw":
         return raw_contracts()
     if suite_group == "marts":
-        return marts_contracts()
+        return marts_contracts(settings)
     raise ValueError(f"unknown suite group {suite_group!r}; known: {', '.join(SUITE_GROUPS)}")

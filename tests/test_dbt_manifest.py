@@ -1,0 +1,84 @@
+"""The published marts are declared once, by dbt: deleting a mart's SQL and YAML entry from a copy
+of the project removes it from the publish step's expected tables and from the GX marts gate."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO_ROOT
+from oversight import dbt_manifest, transform, warehouse
+from oversight.settings import get_settings
+
+LEAF_MART = "fct_segment_sensitivity"  # nothing refs it: no model, exposure or test
+
+
+def _parse(project: Path, home: Path):  # noqa: ANN202
+    settings = dataclasses.replace(get_settings(), dbt_project_dir=project, home=home)
+    # dbt parse reads the profile's env vars but opens no connection.
+    target = warehouse.Connection.from_url("postgresql://postgres@127.0.0.1:5432/postgres")
+    result = transform.run_dbt(["parse", "--no-partial-parse"], target, settings)
+    assert result.success, result.failures
+    return settings
+
+
+def _delete_mart(project: Path, name: str) -> None:
+    (project / "models" / "marts" / f"{name}.sql").unlink()
+    for path in (project / "models" / "marts").glob("*.yml"):
+        doc = yaml.safe_load(path.read_text())
+        models = doc.get("models") or []
+        kept = [m for m in models if m.get("name") != name]
+        if len(kept) != len(models):
+            doc["models"] = kept
+            path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+@pytest.fixture(scope="module")
+def parsed(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    root = tmp_path_factory.mktemp("dbt_copy")
+    whole = root / "whole"
+    shutil.copytree(REPO_ROOT / "dbt_project", whole, ignore=shutil.ignore_patterns("target", "logs"))
+    less = root / "less"
+    shutil.copytree(whole, less)
+    _delete_mart(less, LEAF_MART)
+    return _parse(whole, root / "home_whole"), _parse(less, root / "home_less")
+
+
+def test_published_marts_come_from_the_dbt_project(parsed) -> None:  # noqa: ANN001
+    whole, less = parsed
+    marts_whole = dbt_manifest.published_marts(whole)
+    marts_less = dbt_manifest.published_marts(less)
+    sql_files = sorted(p.stem for p in (REPO_ROOT / "dbt_project" / "models" / "marts").glob("*.sql"))
+    assert list(marts_whole) == sql_files
+    assert {"fct_segment", "fct_segment_path", "fct_published_reconciliation"} <= set(marts_whole)
+    assert set(marts_whole) - set(marts_less) == {LEAF_MART}
+    assert set(marts_less) < set(marts_whole)
+
+
+def test_the_gx_marts_gate_follows_the_manifest(parsed) -> None:  # noqa: ANN001
+    from oversight.gate.suites import contracts_for
+
+    whole, less = parsed
+
+    def gate(settings) -> tuple[set[str], set[str]]:  # noqa: ANN001
+        contracts = contracts_for("marts", settings)
+        schema = next(c for c in contracts if c.table == "information_schema.tables")
+        listed = set(schema.expectations[0].value_set)
+        return listed, {t for c in contracts for t in c.required_tables} - {"information_schema.tables"}
+
+    listed_whole, checked_whole = gate(whole)
+    listed_less, checked_less = gate(less)
+    assert listed_whole == set(dbt_manifest.published_marts(whole))
+    assert listed_whole - listed_less == {LEAF_MART}
+    assert LEAF_MART in checked_whole and LEAF_MART not in checked_less
+    assert checked_less <= listed_less
+
+
+def test_no_manifest_is_a_clear_error(tmp_path: Path) -> None:
+    settings = dataclasses.replace(get_settings(), home=tmp_path)
+    with pytest.raises(dbt_manifest.ManifestMissingError, match="no dbt manifest"):
+        dbt_manifest.published_marts(settings)
