@@ -165,7 +165,7 @@ deficit_items as (
         case
             when deficit_rule_id is not null
                 then 'in deficit or receiving deficit support: provisional segment ' || provisional_segment
-                    || ' capped at 3'
+                    || ' capped at ' || cap_result_segment
             when is_in_deficit then 'in deficit or receiving deficit support: segment ' || provisional_segment
                 || ' is not lifted (the cap only moves 1 and 2)'
             when is_deficit_flag_missing and is_cap_relevant_text = 'yes'

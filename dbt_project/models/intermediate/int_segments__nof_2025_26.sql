@@ -236,6 +236,7 @@ final as (
         is_deficit_flag_missing,
         deficit_status,
         deficit_rule_id,
+        cap_result_segment,
         deficit_source_file,
         deficit_source_row,
         adjusted_segment,
@@ -277,7 +278,7 @@ final as (
                     || ' (rules gave ' || adjusted_segment || ')'
             when deficit_rule_id is not null
                 then 'average ' || to_char(average_score, 'FM0.00') || ' gives provisional segment '
-                    || provisional_segment || '; in deficit or receiving deficit support, so capped at 3 ('
+                    || provisional_segment || '; in deficit or receiving deficit support, so capped at ' || cap_result_segment || ' ('
                     || deficit_rule_id || ')'
             else 'average of ' || metrics_scored || ' metric score(s) ' || to_char(average_score, 'FM0.00')
                 || ' is at or above the segment ' || provisional_segment || ' cut point '

@@ -62,6 +62,7 @@ targets as (
         cut.lower_bound as target_cut_point,
         cut.rule_id as target_cut_point_rule_id,
         deficit_rule.rule_id as deficit_rule_id,
+        deficit_rule.result_segment::integer as cap_result_segment,
         case
             when segments.segment is null or totals.n is null then 'no_segment'
             when segments.decision_id is not null then 'held_by_decision'
@@ -295,7 +296,7 @@ final as (
             when 'held_by_decision' then 'segment ' || targets.segment || ' is set by recorded decision '
                 || targets.decision_id || ': no metric change lifts it'
             when 'held_by_deficit_cap' then 'in deficit or receiving deficit support: segment '
-                || targets.target_segment || ' would be capped at 3 (' || targets.deficit_rule_id
+                || targets.target_segment || ' would be capped at ' || targets.cap_result_segment || ' (' || targets.deficit_rule_id
                 || '): no metric change lifts it'
             when 'not_reachable' then 'no metric change within the peer group takes the average below '
                 || to_char(targets.target_cut_point, 'FM0.00')
