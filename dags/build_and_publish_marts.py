@@ -34,8 +34,8 @@ from oversight.dag_defaults import BUILD_RUN_TIMEOUT, DEFAULT_ARGS, START_DATE, 
 def build_and_publish_marts() -> None:
     @task(retries=0)
     def dbt_build(**context: Any) -> dict[str, Any]:
-        """dbt build into the <schema>__build schemas (seeds, models, snapshot, tests, unit tests);
-        OpenLineage events per node."""
+        """dbt build into the <schema>__build schemas (seeds, models, snapshot, data tests; unit
+        tests run in `make test`); OpenLineage events per node."""
         from oversight.lineage_events import airflow_parent, emit_dbt_events
         from oversight.tasks import build_marts
 

@@ -85,6 +85,28 @@ def fresh_db(server_admin) -> Iterator:  # noqa: ANN001
     _drop_database(server_admin, target.dbname)
 
 
+@pytest.fixture(scope="session")
+def built(server_admin, tmp_path_factory: pytest.TempPathFactory) -> Iterator:  # noqa: ANN001
+    """The session's one warehouse built by Airflow from every bundled sample (tests/built_warehouse.py).
+    Tests that only read it share it; tests that change anything take `built_copy`."""
+    from built_warehouse import build
+
+    target = _create_database(server_admin, "oversight_built")
+    yield build(target, tmp_path_factory.mktemp("built"), SAMPLES)
+    _drop_database(server_admin, target.dbname)
+
+
+@pytest.fixture
+def built_copy(built, server_admin, tmp_path: Path) -> Iterator:  # noqa: ANN001
+    """A private copy of the session's built warehouse (database, home, landing) for one test."""
+    from built_warehouse import copy_of
+
+    assert set(built.outcome.values()) == {"ok"}, built.outcome
+    pipeline = copy_of(built, server_admin, tmp_path)
+    yield pipeline
+    _drop_database(server_admin, pipeline.target.dbname)
+
+
 @pytest.fixture
 def landing(tmp_path: Path) -> Path:
     """An empty landing directory with the source folders, for tests that drop files in one by one."""
@@ -115,7 +137,7 @@ def copy_sample(source: str, name: str, landing_dir: Path) -> Path:
     return target
 
 
-DB_FIXTURES = {"server_admin", "warehouse_db", "fresh_db", "pipeline"}
+DB_FIXTURES = {"server_admin", "warehouse_db", "fresh_db", "pipeline", "built", "built_copy"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

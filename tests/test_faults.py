@@ -26,7 +26,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from conftest import REPO_ROOT, SAMPLES, _create_database, _drop_database
+from built_warehouse import BUILT_RUN_ID, copy_of
+from conftest import REPO_ROOT, _drop_database
 from oversight import build_lock, reports, warehouse
 from oversight.dbt_manifest import published_marts
 
@@ -41,6 +42,7 @@ class Warehouse:
     target: warehouse.Connection
     home: Path
     logs: Path
+    landing: Path
 
     def marts(self) -> tuple[str, ...]:
         """The marts dbt declares, from the manifest of this warehouse's last build."""
@@ -54,7 +56,7 @@ class Warehouse:
             "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "plugins"), os.environ.get("PYTHONPATH", "")]),
             "WAREHOUSE_URL": self.target.url,
             "OVERSIGHT_HOME": str(self.home),
-            "LANDING_DIR": str(SAMPLES),
+            "LANDING_DIR": str(self.landing),
             "OVERSIGHT_RUN_ID": run_id,
             "GX_ANALYTICS_ENABLED": "False",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -197,29 +199,19 @@ def add_decision(wh: Warehouse, decision_id: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def wh(server_admin, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:  # noqa: ANN001
-    """A warehouse with every bundled sample loaded and published once (run `initial`)."""
+def wh(built, server_admin, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:  # noqa: ANN001
+    """A private copy of the session's warehouse (conftest `built`: every bundled sample loaded and
+    published by Airflow, run id `built`), shared by this module's tests, which each leave it whole."""
+    assert set(built.outcome.values()) == {"ok"}, built.outcome
     root = tmp_path_factory.mktemp("faults")
     (root / "logs").mkdir()
-    target = _create_database(server_admin, "oversight_faults")
-    result = Warehouse(target, root / "home", root / "logs")
-    saved = dict(os.environ)
+    copy = copy_of(built, server_admin, root, prefix="oversight_faults")
     try:
-        os.environ.update(result.env("initial-load"))
-        from oversight import tasks
-        from oversight.cli import ingestion_dags
-
-        for dag_id in ingestion_dags():
-            tasks.load_source(dag_id.removeprefix("ingest_"))
-        os.environ.clear()
-        os.environ.update(saved)
-        assert result.run("initial") == 0, result.output("initial")[-3000:]
-        assert result.report("initial", "publish")["action"] == "swapped"
+        result = Warehouse(copy.target, copy.home, root / "logs", copy.landing)
+        assert result.report(BUILT_RUN_ID, "publish")["action"] == "swapped"
         yield result
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        _drop_database(server_admin, target.dbname)
+        _drop_database(server_admin, copy.target.dbname)
 
 
 def test_kill_9_during_the_dbt_build_leaves_marts_whole_and_the_next_run_converges(wh: Warehouse) -> None:
@@ -458,10 +450,10 @@ def test_a_failed_run_says_failed_and_shows_no_other_runs_results(
     assert "GX marts" not in failed and "publish          swapped" not in failed
     assert "publish          not run in this run: marts is as published before" in failed
 
-    summary.print_summary(settings, run_id="initial")
+    summary.print_summary(settings, run_id=BUILT_RUN_ID)
     good = capsys.readouterr().out
     assert "GX marts         passed: expectations passed" in good
     assert "publish          swapped" in good and "FAILED" not in good
     # every run keeps its own reports
     runs = {p.name for p in settings.run_reports_dir.iterdir()}
-    assert {"initial", "blocked-run", "concurrent-a", "concurrent-b", "concurrent-c"} <= runs
+    assert {BUILT_RUN_ID, "blocked-run"} <= runs

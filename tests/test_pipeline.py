@@ -6,80 +6,20 @@ from __future__ import annotations
 
 import csv
 import shutil
-import subprocess
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
 
+from built_warehouse import Pipeline
 from conftest import REPO_ROOT as REPO
 from conftest import SAMPLES
 from oversight import warehouse
-from oversight.cli import MODEL_DAG, ingestion_dags, run_airflow, run_dags
-from oversight.settings import get_settings
 
 pytestmark = pytest.mark.airflow
 
 CUT_POINTS = [(Decimal("2.70"), 4), (Decimal("2.36"), 3), (Decimal("2.10"), 2), (Decimal("1.00"), 1)]
-
-
-class Pipeline:
-    def __init__(self, target: warehouse.Connection, home: Path, landing: Path) -> None:
-        self.target = target
-        self.home = home
-        self.landing = landing
-
-    def env(self) -> dict[str, str]:
-        return {
-            "WAREHOUSE_URL": self.target.url,
-            "OVERSIGHT_HOME": str(self.home),
-            "LANDING_DIR": str(self.landing),
-        }
-
-    def settings(self):  # noqa: ANN201
-        import os
-
-        saved = {k: os.environ.get(k) for k in self.env()}
-        os.environ.update(self.env())
-        try:
-            return get_settings()
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-
-    def dag(self, dag_id: str) -> subprocess.CompletedProcess:
-        return run_airflow(
-            ["dags", "test", dag_id], self.settings(), extra_env=self.env(), check=False, capture=True
-        )
-
-    def run_all(self) -> dict[str, str]:
-        """Every DAG, run by Airflow (dag.test, as `airflow dags test`) in one process."""
-        outcome, _ = run_dags([*ingestion_dags(), MODEL_DAG], self.settings(), self.env(), echo=False)
-        return outcome
-
-    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with warehouse.connect(self.target) as conn:
-            return conn.execute(sql, params).fetchall()
-
-    def fingerprint(self) -> dict:
-        from oversight.publish import fingerprint
-
-        with warehouse.connect(self.target) as conn:
-            return fingerprint(conn, "marts")
-
-
-@pytest.fixture(scope="module")
-def pipeline(warehouse_db, tmp_path_factory: pytest.TempPathFactory) -> Pipeline:  # noqa: ANN001
-    root = tmp_path_factory.mktemp("pipeline")
-    landing = root / "landing"
-    shutil.copytree(SAMPLES, landing)
-    p = Pipeline(warehouse_db, root / "home", landing)
-    run_airflow(["db", "migrate"], p.settings(), extra_env=p.env(), capture=True)
-    return p
 
 
 def expected_segments_from_csv(paths: list[Path], acute: set[str]) -> dict[str, tuple[Decimal, int]]:
@@ -136,9 +76,10 @@ def expected_segments_from_csv(paths: list[Path], acute: set[str]) -> dict[str, 
     return result
 
 
-def test_make_run_chain_publishes_marts_with_known_answers(pipeline: Pipeline) -> None:
-    outcome = pipeline.run_all()
-    assert set(outcome.values()) == {"ok"}, outcome
+def test_make_run_chain_publishes_marts_with_known_answers(built: Pipeline) -> None:
+    """The session's build (conftest `built`: every DAG by Airflow over every bundled sample)."""
+    pipeline = built
+    assert set(pipeline.outcome.values()) == {"ok"}, pipeline.outcome
 
     # A&E 4-hour %, Manchester University (R0A), June 2024: line 111 of the published CSV.
     # all types: (24223+3076+11452+3430+491+918) = 43590 attendances,
@@ -231,9 +172,10 @@ def test_make_run_chain_publishes_marts_with_known_answers(pipeline: Pipeline) -
     assert (settings.data_docs_site_dir / "index.html").exists()
 
 
-def test_bi_role_reads_marts_and_nothing_else(pipeline: Pipeline) -> None:
+def test_bi_role_reads_marts_and_nothing_else(built: Pipeline) -> None:
     import psycopg
 
+    pipeline = built
     role = pipeline.settings().bi_role
     with warehouse.connect(pipeline.target) as conn:
         conn.execute(f'set role "{role}"')
@@ -246,7 +188,8 @@ def test_bi_role_reads_marts_and_nothing_else(pipeline: Pipeline) -> None:
             conn.execute("delete from marts.fct_segment")
 
 
-def test_second_run_loads_nothing_and_leaves_marts_identical(pipeline: Pipeline) -> None:
+def test_second_run_loads_nothing_and_leaves_marts_identical(built_copy: Pipeline) -> None:
+    pipeline = built_copy
     before = pipeline.fingerprint()
     manifest_before = pipeline.query("select count(*) from raw.load_manifest")
     outcome = pipeline.run_all()
@@ -258,8 +201,9 @@ def test_second_run_loads_nothing_and_leaves_marts_identical(pipeline: Pipeline)
     ]
 
 
-def test_bad_file_is_rejected_by_its_dag_and_published_marts_are_unchanged(pipeline: Pipeline) -> None:
-    before = pipeline.fingerprint()
+def test_bad_file_is_rejected_by_its_dag_and_none_of_its_rows_is_kept(built_copy: Pipeline) -> None:
+    pipeline = built_copy
+    raw_before = pipeline.fingerprint("raw")
     lines = (SAMPLES / "ae" / "Monthly-AE-November-2024-revised.csv").read_text().splitlines(keepends=True)
     lines = [line.replace("NOVEMBER-2024", "DECEMBER-2024") for line in lines]
     lines[40] = (
@@ -277,45 +221,62 @@ def test_bad_file_is_rejected_by_its_dag_and_published_marts_are_unchanged(pipel
         "select status from raw.load_manifest where file_name = 'Monthly-AE-December-2024.csv'"
     ) == [("quarantined",)]
     assert (pipeline.settings().quarantine_dir / "ae" / "Monthly-AE-December-2024.csv.reason.txt").exists()
-    assert pipeline.dag(MODEL_DAG).returncode == 0
-    assert pipeline.fingerprint() == before
+    # not one row of it in raw (rows of the good part included): only the manifest row changed
+    assert pipeline.query(
+        "select count(*) from raw.ae_monthly where _source_file = 'Monthly-AE-December-2024.csv'"
+    ) == [(0,)]
+    raw_after = pipeline.fingerprint("raw")
+    assert {t: v for t, v in raw_after.items() if t != "load_manifest"} == {
+        t: v for t, v in raw_before.items() if t != "load_manifest"
+    }
 
 
 def test_a_failing_expectation_blocks_publication(
-    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+    built_copy: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Build into marts__build, corrupt one value there, run the gate: it fails naming the
-    expectation, table and row, and publish is never reached, so `marts` is exactly as it was."""
+    """A build schema holding the published marts with one value corrupted: the gate fails naming
+    the expectation, table and row, and publish is never reached, so `marts` is exactly as it was.
+    (The build schema is a copy of `marts`, not a dbt build: the gate reads whatever is there.)"""
+    from psycopg import sql
+
     from oversight import tasks
+    from oversight.dbt_manifest import published_marts
     from oversight.errors import GateFailedError
 
+    pipeline = built_copy
     for key, value in pipeline.env().items():
         monkeypatch.setenv(key, value)
     before = pipeline.fingerprint()
-    tasks.build_marts()
     with warehouse.connect(pipeline.target) as conn:
-        conn.execute(
+        conn.execute("create schema marts__build")
+        for table in published_marts(pipeline.settings()):
+            conn.execute(
+                sql.SQL("create table {} as table {}").format(
+                    sql.Identifier("marts__build", table), sql.Identifier("marts", table)
+                )
+            )
+        updated = conn.execute(
             "update marts__build.fct_metric_value set value = 140 "
             "where org_code = 'R0A' and period_start = '2024-06-01' and metric_id = 'ae_4hr_all_types'"
-        )
+        ).rowcount
+    assert updated == 1
     with pytest.raises(GateFailedError) as error:
         tasks.gate_marts()
     message = str(error.value)
     assert "expect_column_values_to_be_between" in message
     assert "fct_metric_value" in message and "R0A" in message
     assert pipeline.fingerprint() == before
-    with warehouse.connect(pipeline.target) as conn:
-        conn.execute("drop schema marts__build cascade")
 
 
 def test_changing_one_cut_point_in_the_seed_changes_the_affected_segments(
-    pipeline: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    built_copy: Pipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Raise the NOF 2025/26 segment 3 cut point from 2.36 to 2.60 in a copy of the dbt project:
     trusts whose average lies in [2.36, 2.60) move from segment 3 to 2 (deficit cap aside), those at
     2.60 or above stay in 3, and their explanation rows show the new cut point."""
     from oversight import tasks
 
+    pipeline = built_copy
     project = tmp_path / "dbt_project"
     shutil.copytree(REPO / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
     seed = project / "seeds" / "nof_segment_cut_points.csv"
@@ -357,17 +318,14 @@ def test_changing_one_cut_point_in_the_seed_changes_the_affected_segments(
         (org, period),
     )
     assert cut[0][0] == Decimal("2.60") and "cut point 2.60" in cut[0][1]
-    # put the rules back for the tests that follow
-    monkeypatch.delenv("DBT_PROJECT_DIR")
-    tasks.build_marts()
-    tasks.gate_marts()
-    tasks.publish_marts()
 
 
 def test_a_recorded_decision_sets_segment_5_and_shows_in_the_explanation(
-    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+    built_copy: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from oversight import tasks
+
+    pipeline = built_copy
 
     for key, value in pipeline.env().items():
         monkeypatch.setenv(key, value)
@@ -383,43 +341,37 @@ def test_a_recorded_decision_sets_segment_5_and_shows_in_the_explanation(
             "'2024-10-28', 'most challenged provider: intensive support', 'panel minutes 2024-10-28')",
             (org,),
         )
-    try:
-        tasks.build_marts()
-        tasks.gate_marts()
-        tasks.publish_marts()
-        rows = pipeline.query(
-            "select period_start, segment, rule_id from marts.fct_segment where org_code = %s "
-            "and framework_version = 'nof_2025_26' and period_start >= '2024-07-01' "
-            "order by period_start",
-            (org,),
-        )
-        assert rows[0][1] != 5 and rows[1] == (
-            date(2024, 10, 1),
-            5,
-            "test-pip-1",
-        )  # from its effective date on: Q3 2024/25
-        items = pipeline.query(
-            "select item_type, description, source_file from marts.fct_segment_explanation "
-            "where org_code = %s and period_start = '2024-10-01' "
-            "and framework_version = 'nof_2025_26' and item_order = 1",
-            (org,),
-        )
-        assert items[0][0] == "decision" and "regional oversight panel" in items[0][1]
-        assert items[0][2] == "panel minutes 2024-10-28"
-    finally:
-        with warehouse.connect(pipeline.target) as conn:
-            conn.execute("delete from raw.decisions where decision_id = 'test-pip-1'")
-        tasks.build_marts()
-        tasks.gate_marts()
-        tasks.publish_marts()
+    tasks.build_marts()
+    tasks.gate_marts()
+    tasks.publish_marts()
+    rows = pipeline.query(
+        "select period_start, segment, rule_id from marts.fct_segment where org_code = %s "
+        "and framework_version = 'nof_2025_26' and period_start >= '2024-07-01' "
+        "order by period_start",
+        (org,),
+    )
+    assert rows[0][1] != 5 and rows[1] == (
+        date(2024, 10, 1),
+        5,
+        "test-pip-1",
+    )  # from its effective date on: Q3 2024/25
+    items = pipeline.query(
+        "select item_type, description, source_file from marts.fct_segment_explanation "
+        "where org_code = %s and period_start = '2024-10-01' "
+        "and framework_version = 'nof_2025_26' and item_order = 1",
+        (org,),
+    )
+    assert items[0][0] == "decision" and "regional oversight panel" in items[0][1]
+    assert items[0][2] == "panel minutes 2024-10-28"
 
 
 def test_an_unknown_trust_in_the_finance_file_fails_the_build_and_publishes_nothing(
-    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+    built_copy: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Rule finance_org_code_is_a_known_trust: RZZ is a well-formed code that no ODS file knows."""
     from oversight import loader, tasks
 
+    pipeline = built_copy
     for key, value in pipeline.env().items():
         monkeypatch.setenv(key, value)
     name = "finance-positions-2025-26-Q4.csv"
@@ -434,13 +386,7 @@ def test_an_unknown_trust_in_the_finance_file_fails_the_build_and_publishes_noth
         if r.file_name == name
     ]
     assert result.status == "loaded"
-    try:
-        with pytest.raises(RuntimeError) as error:
-            tasks.build_marts()
-        assert "assert_finance_positions_name_known_trusts" in str(error.value)
-        assert pipeline.fingerprint() == before
-    finally:
-        with warehouse.connect(pipeline.target) as conn:
-            conn.execute("delete from raw.finance_positions where _source_file = %s", (name,))
-            conn.execute("delete from raw.load_manifest where file_name = %s", (name,))
-        (pipeline.landing / "finance" / name).unlink()
+    with pytest.raises(RuntimeError) as error:
+        tasks.build_marts()
+    assert "assert_finance_positions_name_known_trusts" in str(error.value)
+    assert pipeline.fingerprint() == before

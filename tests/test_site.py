@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import REPO_ROOT, SAMPLES, _create_database, _drop_database
+from built_warehouse import Pipeline
+from conftest import REPO_ROOT
 from headless_chromium import Browser, ensure_chromium
-from oversight.cli import run_airflow
-from test_pipeline import Pipeline
 
 pytestmark = pytest.mark.airflow
 
@@ -23,19 +21,10 @@ SCREENSHOTS = REPO_ROOT / ".local" / "site" / "screenshots"
 MARTS_YAML = sorted((REPO_ROOT / "dbt_project" / "models" / "marts").glob("*.yml"))
 
 
-@pytest.fixture(scope="module")
-def built(server_admin, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201
-    """Every DAG run once by Airflow on a database of its own (so the loads are new and emit events)."""
-    target = _create_database(server_admin, "oversight_site")
-    root = tmp_path_factory.mktemp("site")
-    landing = root / "landing"
-    shutil.copytree(SAMPLES, landing)
-    pipeline = Pipeline(target, root / "home", landing)
-    run_airflow(["db", "migrate"], pipeline.settings(), extra_env=pipeline.env(), capture=True)
-    outcome = pipeline.run_all()
-    assert set(outcome.values()) == {"ok"}, outcome
-    yield pipeline
-    _drop_database(server_admin, target.dbname)
+@pytest.fixture(autouse=True)
+def _built_by_every_dag(built: Pipeline) -> None:
+    """The site is read from the session's build (conftest `built`), which every DAG must have passed."""
+    assert set(built.outcome.values()) == {"ok"}, built.outcome
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from oversight.settings import BUILD_SCHEMA, RAW_SCHEMA, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
+
 def load_source(
     source: str, settings: Settings | None = None, period: date | None = None
 ) -> list[dict[str, Any]]:
