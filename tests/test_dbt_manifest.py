@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from conftest import REPO_ROOT
 from oversight import dbt_manifest, transform, warehouse
@@ -27,14 +26,9 @@ def _parse(project: Path, home: Path):  # noqa: ANN202
 
 
 def _delete_mart(project: Path, name: str) -> None:
-    (project / "models" / "marts" / f"{name}.sql").unlink()
-    for path in (project / "models" / "marts").glob("*.yml"):
-        doc = yaml.safe_load(path.read_text())
-        models = doc.get("models") or []
-        kept = [m for m in models if m.get("name") != name]
-        if len(kept) != len(models):
-            doc["models"] = kept
-            path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    """Deleting a mart is deleting its two files: the SQL and the YAML beside it."""
+    for suffix in (".sql", ".yml"):
+        (project / "models" / "marts" / f"{name}{suffix}").unlink()
 
 
 @pytest.fixture(scope="module")

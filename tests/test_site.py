@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ pytestmark = pytest.mark.airflow
 
 SCREENSHOTS = REPO_ROOT / ".local" / "site" / "screenshots"
 MARTS_YAML = sorted((REPO_ROOT / "dbt_project" / "models" / "marts").glob("*.yml"))
+DOC_BLOCK = re.compile(r"{%\s*docs\s+(\w+)\s*%}(.*?){%\s*enddocs\s*%}", re.DOTALL)
+DOC_REF = re.compile(r"""{{\s*doc\(\s*['"](\w+)['"]\s*\)\s*}}""")
 
 
 @pytest.fixture(autouse=True)
@@ -185,11 +188,22 @@ def test_gx_data_docs_load_nothing_from_a_cdn(built: Pipeline) -> None:
     assert (site_dir(built) / "data-docs" / "static" / "vendor" / "bootstrap.min.css").exists()
 
 
+def doc_blocks() -> dict[str, str]:
+    """The project's doc blocks ({% docs name %}...{% enddocs %} in models/**/*.md), as dbt renders them."""
+    text = "".join(p.read_text() for p in sorted((REPO_ROOT / "dbt_project" / "models").rglob("*.md")))
+    return {name: body.strip() for name, body in DOC_BLOCK.findall(text)}
+
+
 def documented_columns() -> dict[str, dict[str, str]]:
+    """Column descriptions of the marts' YAML, with {{ doc('...') }} references rendered."""
+    blocks = doc_blocks()
     models: dict[str, dict[str, str]] = {}
     for path in MARTS_YAML:
         for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
-            models[model["name"]] = {c["name"]: c.get("description", "") for c in model.get("columns", [])}
+            models[model["name"]] = {
+                c["name"]: DOC_REF.sub(lambda m: blocks[m.group(1)], c.get("description", ""))
+                for c in model.get("columns", [])
+            }
     return models
 
 
