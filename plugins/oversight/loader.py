@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from oversight import landing
+from oversight import hostile, landing
 from oversight.errors import BadInputError
 from oversight.landing import sha256_of
 from oversight.settings import RAW_SCHEMA, Settings, get_settings
@@ -54,11 +54,21 @@ def create_raw_tables(conn: psycopg.Connection) -> None:
         conn.execute(spec.create_table_sql(RAW_SCHEMA))
 
 
-def quarantine_file(settings: Settings, spec: SourceSpec, path: Path, error: BadInputError) -> Path:
+def quarantine_file(
+    settings: Settings, spec: SourceSpec, path: Path, error: BadInputError, sha256: str | None = None
+) -> Path:
+    """The file copied to the source's quarantine folder with a ``.reason.txt``; a symbolic link or
+    a file over ``quarantine_copy_max_bytes`` by reference instead (``<name>.reference.json``: its
+    path, size, sha256 hashed in streamed blocks, and reason; oversight.hostile)."""
     folder = settings.quarantine_dir / spec.name
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / path.name
-    shutil.copy2(path, target)
+    not_copied = hostile.copy_refusal(path, settings)
+    if not_copied is None:
+        shutil.copy2(path, target, follow_symlinks=False)
+    else:
+        digest = sha256 if sha256 is not None or path.is_symlink() else sha256_of(path)
+        hostile.write_reference(target, path, digest or "", str(error), not_copied)
     target.with_name(path.name + ".reason.txt").write_text(
         json.dumps(
             {
@@ -85,6 +95,9 @@ def load_file(
     """Load one landing file of ``spec``: period and revision from the scan (what ``recognise``
     read in the file), else from the file name (``file_info``)."""
     settings = settings or get_settings()
+    if scanned is None and path.is_symlink():  # never stat or hash through a link
+        reason = hostile.path_refusal(path, settings.landing_dir) or f"a symbolic link: {path}"
+        scanned = landing.refused_file(path, path.name, reason)
     if scanned is None:
         scanned = landing.ScannedFile(
             path=path,
@@ -130,6 +143,8 @@ def load_file(
     size = scanned.size
     period: date | None = scanned.period
     try:
+        if scanned.verdict == landing.REFUSED:  # handed to the loader directly; the scan gives no source
+            raise BadInputError(path.name, "file_is_safe_to_read", scanned.reason)
         if scanned.verdict == landing.CONFLICT:
             raise BadInputError(path.name, "period_in_name_matches_content", scanned.reason)
         if info is None:
@@ -137,6 +152,9 @@ def load_file(
         period = info.period
         if size == 0:
             raise BadInputError(path.name, "file_is_not_empty", "the file has 0 bytes")
+        refused = hostile.archive_refusal(path, settings)
+        if refused is not None:  # before any reader inflates a member
+            raise BadInputError(path.name, "archive_within_limits", refused)
         with conn.transaction():
             conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"load:{spec.name}",))
             vintage = conn.execute(
@@ -170,7 +188,7 @@ def load_file(
             )
     except BadInputError as error:
         conn.rollback()
-        target = quarantine_file(settings, spec, path, error)
+        target = quarantine_file(settings, spec, path, error, sha)
         with conn.transaction():
             load_id = conn.execute(
                 f"insert into {RAW_SCHEMA}.load_manifest "
@@ -324,7 +342,7 @@ def ingest_source(
     settings = settings or get_settings()
     spec = get_source(source)
     target = target or warehouse.resolve(settings)
-    scanned = landing.scan(settings.landing_dir)
+    scanned = landing.scan(settings.landing_dir, settings=settings)
     files = [f for f in scanned if f.source == source]
     if period is not None:
         files = [f for f in files if f.period == period]
