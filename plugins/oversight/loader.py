@@ -343,7 +343,7 @@ def ingest_source(
     spec = get_source(source)
     target = target or warehouse.resolve(settings)
     scanned = landing.scan(settings.landing_dir, settings=settings)
-    files = [f for f in scanned if f.source == source]
+    files = canonical_first([f for f in scanned if f.source == source], spec)
     if period is not None:
         files = [f for f in files if f.period == period]
     results = []
@@ -354,6 +354,22 @@ def ingest_source(
         if period is not None and not files:
             results.append(_missing_period(conn, spec, period, settings))
     return results
+
+
+def canonical_first(files: list[landing.ScannedFile], spec: SourceSpec) -> list[landing.ScannedFile]:
+    """Copies of one content (sha256) are loaded once, so which copy is loaded decides the period:
+    the copy under the publisher's name, else one whose name or content states a period, else the
+    first by path. It comes first, its copies right after it (by path) (they are recorded as duplicates);
+    the groups stay in load order (oldest period first)."""
+    groups: dict[str, list[landing.ScannedFile]] = {}
+    for f in files:
+        groups.setdefault(f.sha256, []).append(f)
+    ordered = []
+    for group in groups.values():
+        best = min(group, key=lambda f: (not spec.file_pattern.search(f.name), f.period is None, f.relative))
+        ordered.append((best, [best, *sorted((f for f in group if f is not best), key=lambda f: f.relative)]))
+    ordered.sort(key=lambda pair: pair[0].order())
+    return [f for _, group in ordered for f in group]
 
 
 def _missing_period(
