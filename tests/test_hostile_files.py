@@ -410,3 +410,12 @@ def test_the_cqc_name_pattern_is_the_publishers_and_variants_are_taken_by_conten
         "unrecognised",
         None,
     )
+
+
+def test_the_staff_survey_name_pattern_is_the_publishers_and_a_variant_keeps_its_year() -> None:
+    survey = get_source("staff_survey_detailed")
+    assert survey.file_pattern.search("NSS24 detailed spreadsheets organisational results.xlsx")
+    variant = Path("NSS24 detailed spreadsheets organisational results (1).xlsx")
+    assert not survey.file_pattern.search(variant.name)  # no claim by name: by content only
+    assert not survey.file_pattern.search("NSS24 anything detailed spreadsheets about organisations.xlsx")
+    assert survey.file_info(variant).period == date(2024, 1, 1)  # recognised by content, dated by name
