@@ -18,6 +18,12 @@ file where the file states it (A&E ``Period`` column, MHSDS ``REPORTING_PERIOD_E
 name states another period than its content is ``conflict``: the loader quarantines it with both
 values in the reason.
 
+Refused (``refused``, before anything reads the file; ``oversight.hostile``): symbolic links and
+paths resolving outside the landing folder (never followed), and workbooks / ZIPs whose central
+directory breaks an archive limit (member count, uncompressed size, compression ratio). A refused
+file goes to no source, whatever its name: it gets an ``unrecognised`` manifest row whose message
+starts ``refused:`` and names the limit or the link.
+
 Not scanned (``IGNORED``): dot files, and the documentation and scripts that travel with data
 folders (``README*``, ``*.md``, ``*.py``, ``*.reason.txt``). Every other file gets a manifest row.
 
@@ -42,8 +48,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from oversight import hostile
 from oversight.errors import BadInputError
 from oversight.peek import Peek, peek
+from oversight.settings import Settings, get_settings
 from oversight.sources import SOURCES
 from oversight.sources.base import FileInfo, Recognition, SourceSpec, not_recognised
 
@@ -56,6 +64,7 @@ RECOGNISED = "recognised"
 CONFLICT = "conflict"  # recognised, but name and content state different periods
 AMBIGUOUS = "ambiguous"
 UNRECOGNISED = "unrecognised"
+REFUSED = "refused"  # a symlink, a path outside the landing folder, an archive over a limit
 
 
 @dataclass(frozen=True)
@@ -103,28 +112,39 @@ def is_ignored(relative: Path) -> bool:
 
 
 def landing_files(landing_dir: Path) -> list[Path]:
-    """Every file under the landing folder, in any sub-folder, except the ``IGNORED`` ones."""
+    """Every file under the landing folder, in any sub-folder, except the ``IGNORED`` ones; symbolic
+    links too (to files or folders; never followed: the scan refuses them, naming the link)."""
     if not landing_dir.is_dir():
         return []
     return sorted(
-        p for p in landing_dir.rglob("*") if p.is_file() and not is_ignored(p.relative_to(landing_dir))
+        p
+        for p in landing_dir.rglob("*")
+        if (p.is_symlink() or p.is_file()) and not is_ignored(p.relative_to(landing_dir))
     )
 
 
-_CACHE: dict[tuple[str, int, int], ScannedFile] = {}
+_CACHE: dict[tuple, ScannedFile] = {}
 
 
-def scan(landing_dir: Path, sources: dict[str, SourceSpec] | None = None) -> list[ScannedFile]:
+def scan(
+    landing_dir: Path, sources: dict[str, SourceSpec] | None = None, settings: Settings | None = None
+) -> list[ScannedFile]:
     """Classify every landing file; ordered by source, then period, revision and path."""
     sources = SOURCES if sources is None else sources
+    settings = settings or get_settings()
     scanned = []
     for path in landing_files(landing_dir):
-        stat = path.stat()
-        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
         relative = path.relative_to(landing_dir).as_posix()
+        refused = hostile.path_refusal(path, landing_dir)
+        if refused is not None:  # never stat, hash or peek through a link
+            scanned.append(refused_file(path, relative, refused))
+            continue
+        stat = path.stat()
+        limits = (settings.archive_max_members, settings.archive_max_bytes, settings.archive_max_ratio)
+        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, *limits)
         found = _CACHE.get(key) if sources is SOURCES else None
         if found is None:
-            found = classify(path, relative, sources)
+            found = classify(path, relative, sources, settings)
             if sources is SOURCES:
                 _CACHE[key] = found
         elif (found.path, found.relative) != (path, relative):  # the same file reached another way
@@ -133,9 +153,33 @@ def scan(landing_dir: Path, sources: dict[str, SourceSpec] | None = None) -> lis
     return sorted(scanned, key=lambda f: (f.source or "", *f.order()))
 
 
-def classify(path: Path, relative: str, sources: dict[str, SourceSpec]) -> ScannedFile:
-    seen = peek(path)
+def refused_file(path: Path, relative: str, reason: str, sha: str | None = None) -> ScannedFile:
+    """A file the scan will not read (or not expand): no source takes it, whatever its name. A link
+    is never hashed through: its sha256 is that of the reason (which names the link target)."""
+    if sha is None:
+        sha = hashlib.sha256(reason.encode()).hexdigest()
+    return ScannedFile(
+        path=path,
+        relative=relative,
+        size=path.lstat().st_size,
+        sha256=sha,
+        kind="link" if path.is_symlink() else "refused",
+        verdict=REFUSED,
+        source=None,
+        period=None,
+        revision=0,
+        reason=reason,
+    )
+
+
+def classify(
+    path: Path, relative: str, sources: dict[str, SourceSpec], settings: Settings | None = None
+) -> ScannedFile:
     sha = sha256_of(path)
+    refused = hostile.archive_refusal(path, settings or get_settings())
+    if refused is not None:  # checked on the central directory, before the peek inflates anything
+        return refused_file(path, relative, refused, sha)
+    seen = peek(path)
     base = {"path": path, "relative": relative, "size": seen.size, "sha256": sha, "kind": seen.kind}
     verdicts = {name: _recognise(spec, seen) for name, spec in sources.items()}
     matched = sorted((r for r in verdicts.values() if r.matched), key=lambda r: -r.score)
@@ -246,5 +290,5 @@ def files_of(source: str, landing_dir: Path) -> list[ScannedFile]:
 
 
 def unaccounted(landing_dir: Path) -> list[ScannedFile]:
-    """Files no source takes: unrecognised and ambiguous."""
+    """Files no source takes: unrecognised, ambiguous and refused."""
     return [f for f in scan(landing_dir) if f.source is None]

@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from oversight import landing
+from oversight import hostile, landing
 from oversight.errors import BadInputError
 from oversight.landing import sha256_of
 from oversight.settings import RAW_SCHEMA, Settings, get_settings
@@ -54,11 +54,21 @@ def create_raw_tables(conn: psycopg.Connection) -> None:
         conn.execute(spec.create_table_sql(RAW_SCHEMA))
 
 
-def quarantine_file(settings: Settings, spec: SourceSpec, path: Path, error: BadInputError) -> Path:
+def quarantine_file(
+    settings: Settings, spec: SourceSpec, path: Path, error: BadInputError, sha256: str | None = None
+) -> Path:
+    """The file copied to the source's quarantine folder with a ``.reason.txt``; a symbolic link or
+    a file over ``quarantine_copy_max_bytes`` by reference instead (``<name>.reference.json``: its
+    path, size, sha256 hashed in streamed blocks, and reason; oversight.hostile)."""
     folder = settings.quarantine_dir / spec.name
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / path.name
-    shutil.copy2(path, target)
+    not_copied = hostile.copy_refusal(path, settings)
+    if not_copied is None:
+        shutil.copy2(path, target, follow_symlinks=False)
+    else:
+        digest = sha256 if sha256 is not None or path.is_symlink() else sha256_of(path)
+        hostile.write_reference(target, path, digest or "", str(error), not_copied)
     target.with_name(path.name + ".reason.txt").write_text(
         json.dumps(
             {
@@ -85,6 +95,9 @@ def load_file(
     """Load one landing file of ``spec``: period and revision from the scan (what ``recognise``
     read in the file), else from the file name (``file_info``)."""
     settings = settings or get_settings()
+    if scanned is None and path.is_symlink():  # never stat or hash through a link
+        reason = hostile.path_refusal(path, settings.landing_dir) or f"a symbolic link: {path}"
+        scanned = landing.refused_file(path, path.name, reason)
     if scanned is None:
         scanned = landing.ScannedFile(
             path=path,
@@ -130,6 +143,8 @@ def load_file(
     size = scanned.size
     period: date | None = scanned.period
     try:
+        if scanned.verdict == landing.REFUSED:  # handed to the loader directly; the scan gives no source
+            raise BadInputError(path.name, "file_is_safe_to_read", scanned.reason)
         if scanned.verdict == landing.CONFLICT:
             raise BadInputError(path.name, "period_in_name_matches_content", scanned.reason)
         if info is None:
@@ -137,6 +152,9 @@ def load_file(
         period = info.period
         if size == 0:
             raise BadInputError(path.name, "file_is_not_empty", "the file has 0 bytes")
+        refused = hostile.archive_refusal(path, settings)
+        if refused is not None:  # before any reader inflates a member
+            raise BadInputError(path.name, "archive_within_limits", refused)
         with conn.transaction():
             conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"load:{spec.name}",))
             vintage = conn.execute(
@@ -170,7 +188,7 @@ def load_file(
             )
     except BadInputError as error:
         conn.rollback()
-        target = quarantine_file(settings, spec, path, error)
+        target = quarantine_file(settings, spec, path, error, sha)
         with conn.transaction():
             load_id = conn.execute(
                 f"insert into {RAW_SCHEMA}.load_manifest "
@@ -324,8 +342,8 @@ def ingest_source(
     settings = settings or get_settings()
     spec = get_source(source)
     target = target or warehouse.resolve(settings)
-    scanned = landing.scan(settings.landing_dir)
-    files = [f for f in scanned if f.source == source]
+    scanned = landing.scan(settings.landing_dir, settings=settings)
+    files = canonical_first([f for f in scanned if f.source == source], spec)
     if period is not None:
         files = [f for f in files if f.period == period]
     results = []
@@ -336,6 +354,22 @@ def ingest_source(
         if period is not None and not files:
             results.append(_missing_period(conn, spec, period, settings))
     return results
+
+
+def canonical_first(files: list[landing.ScannedFile], spec: SourceSpec) -> list[landing.ScannedFile]:
+    """Copies of one content (sha256) are loaded once, so which copy is loaded decides the period:
+    the copy under the publisher's name, else one whose name or content states a period, else the
+    first by path. It comes first, its copies right after it (by path) (they are recorded as duplicates);
+    the groups stay in load order (oldest period first)."""
+    groups: dict[str, list[landing.ScannedFile]] = {}
+    for f in files:
+        groups.setdefault(f.sha256, []).append(f)
+    ordered = []
+    for group in groups.values():
+        best = min(group, key=lambda f: (not spec.file_pattern.search(f.name), f.period is None, f.relative))
+        ordered.append((best, [best, *sorted((f for f in group if f is not best), key=lambda f: f.relative)]))
+    ordered.sort(key=lambda pair: pair[0].order())
+    return [f for _, group in ordered for f in group]
 
 
 def _missing_period(

@@ -12,6 +12,10 @@
 | OVERSIGHT_BUILD_LOCK_WAIT | seconds a build waits for another run's build+publish (1800) |
 | OVERSIGHT_PUBLISH_LOCK_TIMEOUT | lock_timeout of each publish transaction, seconds (2)  |
 | OVERSIGHT_PUBLISH_ATTEMPTS | attempts of each publish transaction, with back-off (6)     |
+| OVERSIGHT_ARCHIVE_MAX_MEMBERS | most members a workbook / ZIP may list, checked before expanding (10000) |
+| OVERSIGHT_ARCHIVE_MAX_BYTES | most uncompressed bytes of all its members together (1000000000)  |
+| OVERSIGHT_ARCHIVE_MAX_RATIO | highest compression ratio of a member of 1 MiB or more (200)       |
+| OVERSIGHT_QUARANTINE_COPY_MAX_BYTES | larger bad files are quarantined by reference, not copied (20000000) |
 | OVERSIGHT_RUN_ID | the run id reports are filed under (set by `oversight.cli run`)     |
 | FETCH_URL_<SRC> | publication page(s) or file URL(s) of a source, comma-separated (none: no fetch) |
 | FETCH_MAX_BYTES | largest file the fetch downloads (200000000)                                  |
@@ -56,6 +60,14 @@ class Settings:
     # publish: lock_timeout of each swap / clean-up transaction, and how many attempts with back-off
     publish_lock_timeout_seconds: float = 2.0
     publish_attempts: int = 6
+    # hostile files (oversight.hostile): a workbook / ZIP is refused before it is expanded when its
+    # central directory breaks a limit; bundled samples: at most 25 members, 82 MB, ratio 69 (CQC)
+    archive_max_members: int = 10_000
+    archive_max_bytes: int = 1_000_000_000
+    archive_max_ratio: float = 200.0
+    archive_ratio_min_bytes: int = 1 << 20  # smaller members cannot inflate far, whatever their ratio
+    # a bad file larger than this is quarantined by reference (path, size, sha256), not copied
+    quarantine_copy_max_bytes: int = 20_000_000
 
     @property
     def pgdata_dir(self) -> Path:
@@ -104,6 +116,10 @@ def get_settings() -> Settings:
         build_lock_wait_seconds=float(os.environ.get("OVERSIGHT_BUILD_LOCK_WAIT", "1800")),
         publish_lock_timeout_seconds=float(os.environ.get("OVERSIGHT_PUBLISH_LOCK_TIMEOUT", "2")),
         publish_attempts=int(os.environ.get("OVERSIGHT_PUBLISH_ATTEMPTS", "6")),
+        archive_max_members=int(os.environ.get("OVERSIGHT_ARCHIVE_MAX_MEMBERS", "10000")),
+        archive_max_bytes=int(os.environ.get("OVERSIGHT_ARCHIVE_MAX_BYTES", "1000000000")),
+        archive_max_ratio=float(os.environ.get("OVERSIGHT_ARCHIVE_MAX_RATIO", "200")),
+        quarantine_copy_max_bytes=int(os.environ.get("OVERSIGHT_QUARANTINE_COPY_MAX_BYTES", "20000000")),
     )
 
 

@@ -135,9 +135,15 @@ LAYOUTS = {
         _layout("cqc_providers_key_question", _PROVIDER_COLUMNS, _PROVIDER_REQUIRED, "Key Question"),
     ),
 }
+# The publisher's names only (a file under another name is taken by its content, never by a loose
+# name match): CQC's DD_Month_YYYY_Latest_ratings.ods, and the bundled sample's name.
 _FILE_NAME = re.compile(
-    r"(?:^(?P<day>\d{1,2})_(?P<month>[A-Za-z]+)_(?P<year>\d{4})_)?.*Latest_ratings.*\.ods$", re.I
+    r"^(?:(?P<day>\d{1,2})_(?P<month>[A-Za-z]+)_(?P<year>\d{4})_)?Latest_ratings(?:_trust_locations)?\.ods$",
+    re.I,
 )
+# The as-at date of a workbook recognised by its content, also under a browser's variant of the
+# name ("05_May_2026_Latest_ratings (1).ods")
+_NAME_DATE = re.compile(r"^(?P<day>\d{1,2})_(?P<month>[A-Za-z]+)_(?P<year>\d{4})_.*Latest_ratings", re.I)
 
 
 def parse_publication_date(text: str) -> date | None:
@@ -166,8 +172,8 @@ class CqcRatings(SourceSpec):
         return ["sheet", *super().raw_columns]
 
     def file_info(self, path: Path) -> FileInfo:
-        match = _FILE_NAME.search(path.name)
-        if not match or not match["day"]:
+        match = _NAME_DATE.search(path.name)
+        if not match:
             return FileInfo(period=None)
         month = MONTHS.get(match["month"].lower())
         try:

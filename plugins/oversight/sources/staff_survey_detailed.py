@@ -80,7 +80,10 @@ NSS_DETAILED = Layout(name="nss_detailed_org_2024", columns=ID_COLUMNS)
 WEIGHTINGS = ("Occupation Group", "Unweighted")
 NUMBER = r"^[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?$"
 
-_FILE_NAME = re.compile(r"^NSS(?P<yy>\d{2})\b.*detailed spreadsheets.*organisation.*\.xlsx$", re.I)
+# The publisher's name only (file_pattern: the name alone claims a file); other names are taken by
+# their content, their survey year read from a looser match of the name (_NAME_YEAR)
+_FILE_NAME = re.compile(r"^NSS(?P<yy>\d{2}) detailed spreadsheets organisational results\.xlsx$", re.I)
+_NAME_YEAR = re.compile(r"^NSS(?P<yy>\d{2})\b.*detailed spreadsheets.*organisation.*\.xlsx$", re.I)
 _TITLE = re.compile(r"^NHS Staff Survey (?P<year>\d{4})\b", re.I)
 _QUESTION = re.compile(r"^(?P<code>.+?)\s+-\s+(?P<text>.+)$", re.S)
 _ORG_CODE = re.compile(r"^[A-Z0-9]{3,6}$")
@@ -138,7 +141,7 @@ class StaffSurveyDetailed(SourceSpec):
         return sorted(files, key=lambda p: (self.file_info(p).period or date.min, p.name))
 
     def file_info(self, path: Path) -> FileInfo:
-        match = _FILE_NAME.match(path.name)
+        match = _NAME_YEAR.match(path.name)
         if not match:
             raise BadInputError(
                 path.name,
