@@ -84,11 +84,10 @@ class Warehouse:
             return conn.execute(text, params).fetchall()
 
     def report(self, run_id: str, name: str) -> dict:
-        import dataclasses
 
         from oversight.settings import get_settings
 
-        report = reports.read_report(name, dataclasses.replace(get_settings(), home=self.home), run_id)
+        report = reports.read_report(name, get_settings().model_copy(update=dict(home=self.home)), run_id)
         assert report is not None, f"run {run_id} wrote no {name} report"
         return report
 
