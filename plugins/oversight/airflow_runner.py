@@ -4,7 +4,8 @@ Each DAG runs exactly as `airflow dags test DAG_ID` runs it (Airflow's own `dag.
 DagRun in the metadata database, every task executed by the Task SDK), but Airflow, dbt and Great
 Expectations are imported once instead of once per DAG, which is most of the wall time of
 `make run`. It must be started with the project's Airflow environment (oversight.cli.airflow_env).
-Prints one line per DAG and a final `RESULT {json}` line; exits 1 if any DAG run failed.
+Prints `==> DAG_ID` as each DAG starts, `DAG {json}` (dag_id, state, seconds) as it ends and a final
+`RESULT {json}` line (oversight.progress shows them); exits 1 if any DAG run failed.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ def run(dag_ids: list[str], conf: dict | None = None) -> dict[str, str]:
             print(f"    {dag_id}: could not run: {error}", flush=True)
             ok = False
         outcome[dag_id] = "ok" if ok else "failed"
-        elapsed = time.monotonic() - started
-        print(f"    {dag_id}: {'ok' if ok else 'FAILED'} in {elapsed:.0f} s", flush=True)
+        elapsed = round(time.monotonic() - started, 1)
+        done = {"dag_id": dag_id, "state": outcome[dag_id], "seconds": elapsed}
+        print("DAG " + json.dumps(done), flush=True)
         if not ok and dag_id in STOP_ON_FAILURE:
             break
     return outcome
