@@ -52,20 +52,23 @@ class DagProgress:
             transient=True,
         )
         self._task = self._progress.add_task("starting Airflow", total=self.total)
+        self._live = False
 
     @property
     def console(self) -> Console:
         return self._progress.console
 
     def __enter__(self) -> DagProgress:
-        if self.enabled:
+        self._live = self.enabled and self.console.is_terminal  # a log file gets the lines only
+        if self._live:
             self._progress.start()
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._progress.stop()
+        if self._live:
+            self._progress.stop()
 
     def feed(self, line: str) -> None:
         if line.startswith(RESULT):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -282,3 +283,26 @@ def airflow_connection_url(raw: str | None) -> str | None:
         return f"postgresql://{auth}@{host}:{port}/{db}"
     parts = urlsplit(raw)
     return urlunsplit(("postgresql", *parts[1:]))
+
+
+def default_text(field: FieldInfo) -> str:
+    """A field's default as the README shows it."""
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    if "default_text" in extra:
+        return str(extra["default_text"])
+    default = field.get_default(call_default_factory=True)
+    if isinstance(default, float) and default.is_integer():
+        default = int(default)
+    return f"`{default}`"
+
+
+def readme_table() -> list[str]:
+    """The README's table of settings (`python -m oversight.settings` prints it): one row per field."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for field in Settings.model_fields.values():
+        rows.append(f"| `{field.validation_alias}` | {default_text(field)} | {field.description} |")
+    return rows
+
+
+if __name__ == "__main__":
+    print("\n".join(readme_table()))
