@@ -84,6 +84,9 @@ def test_summary_rows_keep_their_16_wide_labels() -> None:
     lines = [line.rstrip() for line in out.getvalue().splitlines()]
     assert lines[0] == "dbt build        tests passed 3, failed 0"
     assert lines[1] == "GX raw staff     passed: 4" and lines[2] == "survey detailed"
+    out = io.StringIO()
+    Console(file=out, width=120).print(summary._rows_table([("run", "cli-1: succeeded")]))
+    assert out.getvalue().rstrip() == "run              cli-1: succeeded"  # 16 wide even when all are short
 
 
 def test_the_runner_finds_every_dag_through_the_public_api() -> None:
