@@ -8,7 +8,6 @@ Barts Health (R1H), row 14 of each headline sheet as published, is row 13 in the
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -330,7 +329,7 @@ def test_same_file_twice_is_a_no_op_and_final_supersedes_provisional(fresh_db, l
     ) == [(171,)]
 
     # the raw contract declared on the source (GX) holds on both loads
-    gate_settings = dataclasses.replace(settings, home=settings.home / "gate")
+    gate_settings = settings.model_copy(update=dict(home=settings.home / "gate"))
     report = run_gate(
         "raw", fresh_db, "raw", load_ids=[first.load_id, results[1].load_id], settings=gate_settings
     )

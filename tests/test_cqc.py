@@ -8,7 +8,6 @@ Inadequate, RWA upgraded) and 01_June_2026_Latest_ratings.ods (a small workbook 
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import shutil
 import zipfile
@@ -204,7 +203,7 @@ def ratings(server_admin, tmp_path_factory: pytest.TempPathFactory):  # noqa: AN
         shutil.copy2(path, root / "landing" / "cqc" / path.name)
     target = _create_database(server_admin, "oversight_cqc")
     try:
-        settings = dataclasses.replace(get_settings(), landing_dir=root / "landing", home=root / "home")
+        settings = get_settings().model_copy(update=dict(landing_dir=root / "landing", home=root / "home"))
         loaded = loader.ingest_source("cqc", target, settings)
         assert [(r.file_name, r.status, r.rows_loaded) for r in loaded] == [
             (SAMPLE.name, "loaded", 824),

@@ -3,7 +3,6 @@ of the project removes it from the publish step's expected tables and from the G
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from pathlib import Path
 
@@ -17,7 +16,7 @@ LEAF_MART = "fct_segment_sensitivity"  # nothing refs it: no model, exposure or 
 
 
 def _parse(project: Path, home: Path):  # noqa: ANN202
-    settings = dataclasses.replace(get_settings(), dbt_project_dir=project, home=home)
+    settings = get_settings().model_copy(update=dict(dbt_project_dir=project, home=home))
     # dbt parse reads the profile's env vars but opens no connection.
     target = warehouse.Connection.from_url("postgresql://postgres@127.0.0.1:5432/postgres")
     result = transform.run_dbt(["parse", "--no-partial-parse"], target, settings)
@@ -73,6 +72,6 @@ def test_the_gx_marts_gate_follows_the_manifest(parsed) -> None:  # noqa: ANN001
 
 
 def test_no_manifest_is_a_clear_error(tmp_path: Path) -> None:
-    settings = dataclasses.replace(get_settings(), home=tmp_path)
+    settings = get_settings().model_copy(update=dict(home=tmp_path))
     with pytest.raises(dbt_manifest.ManifestMissingError, match="no dbt manifest"):
         dbt_manifest.published_marts(settings)

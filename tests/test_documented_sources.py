@@ -8,7 +8,6 @@ models with dbt, checking known answers."""
 from __future__ import annotations
 
 import csv
-import dataclasses
 import importlib.util
 import shutil
 from collections.abc import Callable
@@ -569,7 +568,7 @@ def test_raw_gate_passes_on_the_constructed_loads(loaded) -> None:  # noqa: ANN0
 
     target, settings, results = loaded
     load_ids = [r.load_id for s in MY_SOURCES for r in results[s]]
-    gate_settings = dataclasses.replace(settings, home=settings.home / "gate")
+    gate_settings = settings.model_copy(update=dict(home=settings.home / "gate"))
     report = run_gate("raw", target, "raw", load_ids=load_ids, settings=gate_settings)
     assert report.success
     for table in (

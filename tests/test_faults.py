@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -48,7 +48,7 @@ class Warehouse:
         """The marts dbt declares, from the manifest of this warehouse's last build."""
         from oversight.settings import get_settings
 
-        return published_marts(replace(get_settings(), home=self.home))
+        return published_marts(get_settings().model_copy(update={"home": self.home}))
 
     def env(self, run_id: str, **extra: str) -> dict[str, str]:
         return {
@@ -84,11 +84,10 @@ class Warehouse:
             return conn.execute(text, params).fetchall()
 
     def report(self, run_id: str, name: str) -> dict:
-        import dataclasses
 
         from oversight.settings import get_settings
 
-        report = reports.read_report(name, dataclasses.replace(get_settings(), home=self.home), run_id)
+        report = reports.read_report(name, get_settings().model_copy(update=dict(home=self.home)), run_id)
         assert report is not None, f"run {run_id} wrote no {name} report"
         return report
 

@@ -4,7 +4,6 @@ an offending row, after the validation results and Data Docs are written."""
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -136,7 +135,7 @@ def gate_settings(tmp_path_factory: pytest.TempPathFactory):
     manifest of a real `dbt parse` there (the marts gate lists the marts dbt declares)."""
     from oversight import transform
 
-    settings = dataclasses.replace(get_settings(), home=tmp_path_factory.mktemp("gate-home"))
+    settings = get_settings().model_copy(update=dict(home=tmp_path_factory.mktemp("gate-home")))
     parse_target = warehouse.Connection.from_url("postgresql://postgres@127.0.0.1:5432/postgres")
     result = transform.run_dbt(["parse"], parse_target, settings)  # reads env vars, opens no connection
     assert result.success, result.failures
@@ -362,7 +361,7 @@ def test_a_missing_marts_table_fails_with_a_clear_message(marts, gate_settings) 
 
 
 def test_raw_gate_checks_just_the_given_loads(fresh_db, landing, gate_settings) -> None:  # noqa: ANN001
-    settings = dataclasses.replace(gate_settings, landing_dir=landing)
+    settings = gate_settings.model_copy(update=dict(landing_dir=landing))
     copy_sample("ae", "Monthly-AE-June-2024.csv", landing)
     copy_sample("ods", "etr_2025-Q1.csv", landing)
     copy_sample("cqc", "Latest_ratings_trust_locations.ods", landing)

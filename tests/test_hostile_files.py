@@ -8,7 +8,6 @@ CRC), and random-byte garbage. Real PostgreSQL for the manifest.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -35,6 +34,17 @@ pytestmark = pytest.mark.faults
 
 CQC_JUNE = REPO_ROOT / "tests" / "data" / "cqc" / "01_June_2026_Latest_ratings.ods"
 BOMB_MIB = 512
+
+
+def own_quarantine(settings, landing: Path):  # noqa: ANN001, ANN201
+    """Settings whose home (so quarantine folder) is this test's own, beside its landing folder: the
+    session's home is shared by every test (conftest settings_for), and these tests list the folder."""
+    return settings.model_copy(update={"home": landing.parent / "home"})
+
+
+def quarantine_files(settings) -> set[Path]:  # noqa: ANN001
+    folder = settings.quarantine_dir
+    return set(folder.rglob("*")) if folder.exists() else set()
 
 
 def query(target, sql: str, params: tuple = ()) -> list[tuple]:  # noqa: ANN001
@@ -188,7 +198,7 @@ def test_a_zip_bomb_is_refused_in_well_under_a_second_without_inflating(
     assert bomb.stat().st_size < 1_000_000
     with zipfile.ZipFile(bomb) as archive:  # a well-formed archive: it would inflate to 512 MiB
         assert sum(m.file_size for m in archive.infolist()) > BOMB_MIB << 20
-    settings = dataclasses.replace(get_settings(), landing_dir=landing_dir)
+    settings = get_settings().model_copy(update={"landing_dir": landing_dir})
     rss_before, peak_before = rss_bytes()
     started = time.perf_counter()
     (found,) = scan_landing(landing_dir, settings=settings)
@@ -209,8 +219,8 @@ def test_member_count_and_uncompressed_size_limits_name_the_limit_and_the_file()
         SAMPLES / "staff_survey" / "NSS24 detailed spreadsheets organisational results.xlsx"
     )  # 25 members
     extract = SAMPLES / "rtt" / "20260430-RTT-April-2026-full-extract.csv.zip"  # 4,545,261 bytes inflated
-    few = dataclasses.replace(settings, archive_max_members=24)
-    small = dataclasses.replace(settings, archive_max_bytes=4_500_000)
+    few = settings.model_copy(update={"archive_max_members": 24})
+    small = settings.model_copy(update={"archive_max_bytes": 4_500_000})
     assert hostile.archive_refusal(workbook, few) == (
         f"{workbook.name} lists 25 archive members, over the limit of 24 (archive_max_members): "
         "refused before expanding"
@@ -220,7 +230,7 @@ def test_member_count_and_uncompressed_size_limits_name_the_limit_and_the_file()
         "refused before expanding"
     )
     assert (
-        hostile.archive_refusal(extract, dataclasses.replace(settings, archive_max_bytes=4_545_261)) is None
+        hostile.archive_refusal(extract, settings.model_copy(update={"archive_max_bytes": 4_545_261})) is None
     )
 
 
@@ -241,7 +251,7 @@ def test_the_limits_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatc
 def test_a_bomb_is_recorded_as_refused_and_the_loader_never_expands_one(
     fresh_db, landing, settings_for, tmp_path: Path
 ) -> None:  # noqa: ANN001
-    settings = settings_for(landing)
+    settings = own_quarantine(settings_for(landing), landing)
     bomb_zip(landing / "rtt" / "20260430-RTT-April-2026-full-extract.csv.zip")
     assert loader.ingest_source("rtt", fresh_db, settings) == []  # the scan gives it to no source
     ((status, source, message),) = query(fresh_db, "select status, source, message from raw.load_manifest")
@@ -258,15 +268,10 @@ def test_a_bomb_is_recorded_as_refused_and_the_loader_never_expands_one(
 
 
 # ---- links and paths outside the landing folder ---------------------------------------------------
-def quarantine_files(settings) -> set[Path]:  # noqa: ANN001
-    folder = settings.quarantine_dir
-    return set(folder.rglob("*")) if folder.exists() else set()
-
-
 def test_symlinks_are_refused_never_followed_never_copied(
     fresh_db, landing, settings_for, tmp_path: Path
 ) -> None:  # noqa: ANN001
-    settings = settings_for(landing)
+    settings = own_quarantine(settings_for(landing), landing)
     quarantined_before = quarantine_files(settings)  # the quarantine folder is the session's (conftest)
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -327,7 +332,7 @@ def test_a_large_bad_file_is_quarantined_by_reference_not_copied(
     fresh_db, landing, settings_for, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # noqa: ANN001
     monkeypatch.setenv("OVERSIGHT_QUARANTINE_COPY_MAX_BYTES", "1000000")
-    settings = settings_for(landing)
+    settings = own_quarantine(settings_for(landing), landing)
     garbage = landing / "ae" / "Monthly-AE-April-2025.csv"  # taken by its publisher name
     garbage.write_bytes(os.urandom(1_500_000))
     small = landing / "ae" / "Monthly-AE-May-2025.csv"
@@ -360,7 +365,7 @@ def test_a_large_bad_file_is_quarantined_by_reference_not_copied(
 def test_three_copies_of_a_cqc_workbook_are_one_load_and_two_duplicates(
     fresh_db, landing, settings_for
 ) -> None:  # noqa: ANN001
-    settings = settings_for(landing)
+    settings = own_quarantine(settings_for(landing), landing)
     put(CQC_JUNE, landing, "cqc/01_June_2026_Latest_ratings.ods")
     put(CQC_JUNE, landing, "downloads/01_June_2026_Latest_ratings (1).ods")
     put(CQC_JUNE, landing, "misc/copy of Latest_ratings.ods")

@@ -7,7 +7,6 @@ tests/data/ods/etr_2021-Q1.csv (an older vintage rebuilt from the real files, se
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import shutil
 from datetime import date
@@ -258,7 +257,7 @@ def history(server_admin, tmp_path_factory: pytest.TempPathFactory):  # noqa: AN
         shutil.copy2(path, root / "landing" / "ods" / path.name)
     target = _create_database(server_admin, "oversight_ods")
     try:
-        settings = dataclasses.replace(get_settings(), landing_dir=root / "landing", home=root / "home")
+        settings = get_settings().model_copy(update=dict(landing_dir=root / "landing", home=root / "home"))
         loaded = [r for s in ("ods", "ods_mappings") for r in loader.ingest_source(s, target, settings)]
         assert [(r.file_name, r.status, r.rows_loaded) for r in loaded] == [
             ("etr_2021-Q1.csv", "loaded", 215),

@@ -9,7 +9,6 @@ published; sample_data/staff_survey/README.md). Line 3 is Barts Health (R1H), 20
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import shutil
 from collections.abc import Callable
@@ -223,7 +222,7 @@ def test_the_sample_loads_once_with_the_columns_as_published(fresh_db, landing, 
         (53, "2023", "London", "NA", "34.626539842326", "8568"),
         (78, "2024", "London", "NA", "33.2510397264915", "10067"),
     ]
-    gate_settings = dataclasses.replace(settings, home=settings.home / "gate")
+    gate_settings = settings.model_copy(update=dict(home=settings.home / "gate"))
     report = run_gate("raw", fresh_db, "raw", load_ids=[first.load_id], settings=gate_settings)
     assert report.success and "raw.staff_survey_organisation_results" in report.suites_validated
 

@@ -9,7 +9,6 @@ extract and NSS24 cut to the 25 demo trusts, values and title/header rows as pub
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import shutil
 from datetime import date
@@ -402,7 +401,7 @@ def test_new_layouts_load_as_vintages_and_give_the_metric_values(
     ]
     assert (newer_result.file_name, newer_result.status) == (newer.name, "loaded")
     load_ids = [r.load_id for results in loaded.values() for r in results] + [newer_result.load_id]
-    gate_settings = dataclasses.replace(settings, home=settings.home / "gate")
+    gate_settings = settings.model_copy(update=dict(home=settings.home / "gate"))
     report = run_gate("raw", fresh_db, "raw", load_ids=load_ids, settings=gate_settings)
     assert report.success, report
     for table in ("cancer_provider_monthly", "dm01_provider_monthly", "staff_survey_detailed_results"):

@@ -1,46 +1,94 @@
 """Run several DAGs with Airflow in ONE process: `python -m oversight.airflow_runner DAG_ID ...`.
 
-Each DAG runs exactly as `airflow dags test DAG_ID` runs it (Airflow's own `dag.test()`: a real
+Each DAG runs exactly as `airflow dags test DAG_ID` runs it (Airflow's own `DAG.test()`: a real
 DagRun in the metadata database, every task executed by the Task SDK), but Airflow, dbt and Great
 Expectations are imported once instead of once per DAG, which is most of the wall time of
 `make run`. It must be started with the project's Airflow environment (oversight.cli.airflow_env).
-Prints one line per DAG and a final `RESULT {json}` line; exits 1 if any DAG run failed.
+Prints `==> DAG_ID` as each DAG starts, `DAG {json}` (dag_id, state, seconds) as it ends and a final
+`RESULT {json}` line (oversight.progress shows them); exits 1 if any DAG run failed.
+`--list` prints the DAG ids the DAG files define, one a line, and runs nothing.
+
+Only Airflow's public interface (`airflow.sdk`): the DAG objects are taken from the DAG files
+themselves, as `if __name__ == "__main__": dag.test()` in a DAG file would, and `DAG.test()` writes
+them to the metadata database before it runs them.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from oversight.settings import REPO_ROOT
+
+if TYPE_CHECKING:
+    from airflow.sdk import DAG
+
+DAGS_DIR = REPO_ROOT / "dags"
 # A failed run of these stops the sequence: everything after them depends on what they load or build.
 STOP_ON_FAILURE = {"ingest_ods", "build_and_publish_marts"}
 
 
-def run(dag_ids: list[str], conf: dict | None = None) -> dict[str, str]:
-    from airflow.utils.cli import get_bagged_dag
-    from airflow.utils.state import DagRunState
+def load_dags(folder: Path = DAGS_DIR) -> tuple[dict[str, DAG], dict[str, str]]:
+    """Every DAG bound to a module-level name in the folder's .py files, by dag_id; and the files
+    that failed to import, with their error."""
+    from airflow.sdk import DAG
 
+    dags: dict[str, DAG] = {}
+    errors: dict[str, str] = {}
+    for path in sorted(folder.glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"oversight_dag_file_{path.stem}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as error:  # one broken file must not hide the other DAGs
+            errors[path.name] = f"{type(error).__name__}: {error}"
+            continue
+        for dag in (v for v in vars(module).values() if isinstance(v, DAG)):
+            # where the DAG is defined, as Airflow's own importer records it (not the factory's file)
+            dag.fileloc, dag.relative_fileloc = str(path), str(path.relative_to(folder))
+            dags[dag.dag_id] = dag
+    return dags, errors
+
+
+def run(dag_ids: list[str], conf: dict | None = None) -> dict[str, str]:
+    from airflow.sdk import DagRunState
+
+    dags, errors = load_dags()
     outcome: dict[str, str] = {}
     for dag_id in dag_ids:
         started = time.monotonic()
         print(f"==> {dag_id}", flush=True)
         try:
-            dag = get_bagged_dag(bundle_names=None, dag_id=dag_id)
-            dag_run = dag.test(run_conf=conf)
+            if dag_id not in dags:
+                raise LookupError(
+                    f"no DAG {dag_id!r} in {DAGS_DIR}" + (f" (import errors: {errors})" * bool(errors))
+                )
+            dag_run = dags[dag_id].test(run_conf=conf)
             ok = dag_run is not None and dag_run.state != DagRunState.FAILED
         except Exception as error:  # a DAG that cannot even start is a failed run, reported as such
             print(f"    {dag_id}: could not run: {error}", flush=True)
             ok = False
         outcome[dag_id] = "ok" if ok else "failed"
-        elapsed = time.monotonic() - started
-        print(f"    {dag_id}: {'ok' if ok else 'FAILED'} in {elapsed:.0f} s", flush=True)
+        elapsed = round(time.monotonic() - started, 1)
+        done = {"dag_id": dag_id, "state": outcome[dag_id], "seconds": elapsed}
+        print("DAG " + json.dumps(done), flush=True)
         if not ok and dag_id in STOP_ON_FAILURE:
             break
     return outcome
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--list"]:
+        dags, errors = load_dags()
+        print("\n".join(sorted(dags)))
+        for name, error in errors.items():
+            print(f"{name}: {error}", file=sys.stderr)
+        return 1 if errors else 0
     conf = None
     if argv[:1] == ["--conf"]:
         conf, argv = json.loads(argv[1]), argv[2:]

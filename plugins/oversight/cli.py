@@ -1,27 +1,16 @@
-"""Command line: `python -m oversight.cli <command>`; `make run` calls `run`.
-
-Commands:
-  run                  bootstrap, then run every DAG with Airflow (`airflow dags test`) and print the summary
-  bootstrap            start the embedded warehouse if needed, create schemas, init Airflow's metadata DB
-  airflow ARGS...      run the Airflow CLI with this project's Airflow settings (e.g. `airflow dags list`)
-  summary              print the summary of the last run
-  ping --url URL       exit 0 if a PostgreSQL server answers at URL
-  warehouse-url        print the warehouse URL in use (starts the embedded server if needed)
-  backfill SOURCE FROM TO   run ingest_<SOURCE> once per period FROM..TO (YYYY-MM), in order, then
-                       build_and_publish_marts; missing periods are listed and make it exit 1
-  backfill SOURCE FROM TO --scheduler   the same through Airflow's own backfill (`airflow backfill
-                       create`) on the running `make serve` scheduler (oversight.backfill)
-  stop                 stop the embedded warehouse server (it keeps running between runs otherwise)
-"""
+"""Command line: `python -m oversight.cli COMMAND`; `make run` calls `run`. `--help` lists the commands,
+`COMMAND --help` explains one."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from oversight import lineage_events
 from oversight.settings import REPO_ROOT, Settings, get_settings
@@ -96,9 +85,9 @@ def bootstrap(settings: Settings) -> str:
     target = warehouse.resolve(settings)
     warehouse.bootstrap(target, settings.bi_role)
     airflow_home = settings.home / "airflow"
-    from oversight.serve import ADMIN_USER_ENV, DEFAULT_ADMIN_USER, write_airflow_cfg
+    from oversight.serve import write_airflow_cfg
 
-    write_airflow_cfg(airflow_home, os.environ.get(ADMIN_USER_ENV, DEFAULT_ADMIN_USER), executor=None)
+    write_airflow_cfg(airflow_home, settings.admin_user, executor=None)
     marker = airflow_home / ".migrated"
     if not marker.exists():
         run_airflow(["db", "migrate"], settings, capture=True)
@@ -110,8 +99,9 @@ def run_dags(
     dag_ids: list[str], settings: Settings, extra_env: dict[str, str] | None = None, echo: bool = True
 ) -> tuple[dict[str, str], str]:
     """Run DAGs with Airflow (`dag.test()`, as `airflow dags test` does) in one process, in order.
-    Returns each DAG's outcome (ok / failed / not run) and the runner's output."""
-    import json
+    Returns each DAG's outcome (ok / failed / not run) and the runner's output. With `echo`, one
+    progress line per DAG as the runner reports it (oversight.airflow_runner), and its other output."""
+    from oversight import progress
 
     process = subprocess.Popen(
         [sys.executable, "-m", "oversight.airflow_runner", *dag_ids],
@@ -121,23 +111,20 @@ def run_dags(
         text=True,
     )
     output: list[str] = []
-    outcome: dict[str, str] = {}
     assert process.stdout is not None
-    for line in process.stdout:
-        output.append(line)
-        if line.startswith("RESULT "):
-            outcome = json.loads(line[7:])
-        elif echo:
-            print(line, end="", flush=True)
+    with progress.DagProgress(dag_ids, enabled=echo) as shown:
+        for line in process.stdout:
+            output.append(line)
+            shown.feed(line)
     process.wait()
-    return {dag_id: outcome.get(dag_id, "not run") for dag_id in dag_ids}, "".join(output)
+    return {dag_id: shown.outcome.get(dag_id, "not run") for dag_id in dag_ids}, "".join(output)
 
 
 def run_all(settings: Settings) -> int:
     from oversight import reports, run_id
 
     started = time.monotonic()
-    current = os.environ.get("OVERSIGHT_RUN_ID") or run_id.new_run_id("cli")
+    current = settings.run_id or run_id.new_run_id("cli")
     os.environ["OVERSIGHT_RUN_ID"] = current  # every DAG run of this `run` files its reports here
     reports.write_report(reports.RUN_STATUS, {"status": "running"}, settings, current)
     failed: list[str] = []
@@ -219,67 +206,126 @@ def ping(url: str) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["airflow"]:
-        settings = get_settings()
-        url = bootstrap(settings)
-        extra = {} if settings.warehouse_url else {"WAREHOUSE_URL": url}
-        return run_airflow(argv[1:], settings, extra_env=extra, check=False).returncode
-    parser = argparse.ArgumentParser(
-        prog="oversight", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run")
-    sub.add_parser("bootstrap")
-    sub.add_parser("summary")
-    sub.add_parser("warehouse-url")
-    sub.add_parser("stop")
-    backfill_parser = sub.add_parser("backfill")
-    backfill_parser.add_argument("source")
-    backfill_parser.add_argument("first", metavar="FROM")
-    backfill_parser.add_argument("last", metavar="TO")
-    backfill_parser.add_argument(
-        "--scheduler",
-        action="store_true",
-        help="through `airflow backfill create` on the make-serve scheduler",
-    )
-    ping_parser = sub.add_parser("ping")
-    ping_parser.add_argument("--url", required=True)
-    sub.add_parser("airflow", help="the Airflow CLI with this project's settings, e.g. `airflow dags list`")
-    args = parser.parse_args(argv)
+def airflow_command(args: list[str]) -> int:
     settings = get_settings()
-    if args.command == "run":
-        return run_all(settings)
-    if args.command == "bootstrap":
-        print(bootstrap(settings))
-        return 0
-    if args.command == "summary":
-        from oversight.summary import print_summary
+    url = bootstrap(settings)
+    extra = {} if settings.warehouse_url else {"WAREHOUSE_URL": url}
+    return run_airflow(args, settings, extra_env=extra, check=False).returncode
 
-        print_summary(settings)
-        return 0
-    if args.command == "warehouse-url":
-        from oversight import warehouse
 
-        print(warehouse.resolve(settings).url)
-        return 0
-    if args.command == "backfill" and args.scheduler:
+# ---- the commands ---------------------------------------------------------------------------------
+app = typer.Typer(
+    name="oversight",
+    help="NHS oversight segmentation warehouse: load the publications, build and publish the marts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+)
+
+
+def _done(code: int) -> None:
+    raise typer.Exit(code)
+
+
+@app.command("run")
+def run_command() -> None:
+    """Bootstrap, then run every DAG with Airflow and print the run summary.
+
+    The ingestion DAGs (ods and cqc first), then build_and_publish_marts, each as `airflow dags test`
+    runs it; one line per DAG as it ends, then the summary. Exits 1 if a DAG failed.
+    """
+    _done(run_all(get_settings()))
+
+
+@app.command("bootstrap")
+def bootstrap_command() -> None:
+    """Start the embedded warehouse if needed, create the schemas, init Airflow's metadata DB.
+
+    Prints the warehouse URL.
+    """
+    print(bootstrap(get_settings()))
+
+
+@app.command("airflow", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def airflow_cli(ctx: typer.Context) -> None:
+    """The Airflow CLI with this project's Airflow settings, e.g. `airflow dags list`.
+
+    Everything after `airflow` goes to Airflow (`airflow dags test ingest_ae`, `airflow tasks test
+    ...`); exits with Airflow's exit code.
+    """
+    _done(airflow_command(list(ctx.args)))
+
+
+@app.command("summary")
+def summary_command() -> None:
+    """Print the summary of the last run: rows per source, dbt, the GX gates, publish, segments."""
+    from oversight.summary import print_summary
+
+    print_summary(get_settings())
+
+
+@app.command("ping")
+def ping_command(
+    url: Annotated[str, typer.Option("--url", help="a PostgreSQL URL, e.g. postgresql://postgres@host/db")],
+) -> None:
+    """Exit 0 if a PostgreSQL server answers at URL, else say why and exit 1."""
+    _done(ping(url))
+
+
+@app.command("warehouse-url")
+def warehouse_url_command() -> None:
+    """Print the warehouse URL in use (starts the embedded server if needed)."""
+    from oversight import warehouse
+
+    print(warehouse.resolve(get_settings()).url)
+
+
+SCHEDULER_HELP = "through `airflow backfill create` on the make-serve scheduler"
+
+
+@app.command("backfill")
+def backfill_command(
+    source: Annotated[
+        str, typer.Argument(metavar="SOURCE", help="a source with periodic files, e.g. ae, rtt, cancer")
+    ],
+    first: Annotated[str, typer.Argument(metavar="FROM", help="first period, YYYY-MM")],
+    last: Annotated[str, typer.Argument(metavar="TO", help="last period, YYYY-MM")],
+    scheduler: Annotated[bool, typer.Option("--scheduler", help=SCHEDULER_HELP)] = False,
+) -> None:
+    """Run ingest_SOURCE once per period FROM..TO, in order, then build_and_publish_marts.
+
+    Periods not loaded (missing or quarantined) are listed and make it exit 1; a source without
+    periodic files exits 2. With --scheduler: the same through Airflow's own backfill on the running
+    `make serve` scheduler (oversight.backfill).
+    """
+    settings = get_settings()
+    if scheduler:
         from oversight import serve
         from oversight.backfill import scheduler_backfill
 
-        port = int(os.environ.get("AIRFLOW_PORT", "8080"))
-        return scheduler_backfill(args.source, args.first, args.last, serve.serve_env(settings, port))
-    if args.command == "backfill":
-        return backfill(settings, args.source, args.first, args.last)
-    if args.command == "stop":
-        from oversight import warehouse
+        _done(scheduler_backfill(source, first, last, serve.serve_env(settings, settings.airflow_port)))
+    _done(backfill(settings, source, first, last))
 
-        print("stopped" if warehouse.stop_embedded(settings) else "the embedded server was not running")
-        return 0
-    if args.command == "ping":
-        return ping(args.url)
-    return 2
+
+@app.command("stop")
+def stop_command() -> None:
+    """Stop the embedded warehouse server (it keeps running between runs otherwise)."""
+    from oversight import warehouse
+
+    stopped = warehouse.stop_embedded(get_settings())
+    print("stopped" if stopped else "the embedded server was not running")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["airflow"]:  # everything after it is Airflow's, `--help` included
+        return airflow_command(argv[1:])
+    try:
+        app(args=argv, prog_name="python -m oversight.cli")
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    return 0
 
 
 if __name__ == "__main__":

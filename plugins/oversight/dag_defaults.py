@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from oversight.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +18,6 @@ START_DATE = datetime(2024, 6, 1)
 
 def failure_report_path(dag_id: str, run_id: str) -> Path:
     """OVERSIGHT_HOME/runs/failures/<dag_id>/<run_id>.json: that run's failure report."""
-    from oversight.settings import get_settings
-
     safe = re.sub(r"[^A-Za-z0-9_.+-]", "_", run_id or "unknown")
     return get_settings().run_reports_dir / "failures" / dag_id / f"{safe}.json"
 
@@ -60,10 +59,11 @@ def log_failure(context: dict[str, Any]) -> None:
 # Retries absorb transient failures (a database restart) on a scheduler; the one-shot local runner
 # (`make run`, `airflow dags test`) sets OVERSIGHT_TASK_RETRIES=0 so that an error fails at once
 # instead of waiting out the retry delay.
-TASK_RETRIES = int(os.environ.get("OVERSIGHT_TASK_RETRIES", "2"))
-RETRY_DELAY = timedelta(seconds=int(os.environ.get("OVERSIGHT_RETRY_DELAY_SECONDS", "300")))
+_SETTINGS = get_settings()
+TASK_RETRIES = _SETTINGS.task_retries
+RETRY_DELAY = timedelta(seconds=_SETTINGS.retry_delay_seconds)
 # A task or run that hangs (a lock never released, a server that stops answering) fails instead.
-TASK_TIMEOUT = timedelta(minutes=int(os.environ.get("OVERSIGHT_TASK_TIMEOUT_MINUTES", "60")))
+TASK_TIMEOUT = timedelta(minutes=_SETTINGS.task_timeout_minutes)
 INGEST_RUN_TIMEOUT = timedelta(hours=2)
 BUILD_RUN_TIMEOUT = timedelta(hours=3)
 
@@ -78,4 +78,4 @@ DEFAULT_ARGS: dict[str, Any] = {
 
 def schedule_for(dag_id: str, default: Any) -> Any:
     """OVERSIGHT_SCHEDULE_<DAG_ID> overrides a cron schedule (e.g. a short one in the scheduler tests)."""
-    return os.environ.get(f"OVERSIGHT_SCHEDULE_{dag_id.upper()}", default)
+    return get_settings().schedules.get(dag_id.lower(), default)

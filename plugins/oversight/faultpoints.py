@@ -2,7 +2,7 @@
 
 When the environment names a point, reaching it writes `<OVERSIGHT_PAUSE_FILE>` (the test waits
 for it) and sleeps, so the test can `kill -9` the process exactly there. Unset (always, outside the
-fault tests), `reached` is one dictionary lookup and does nothing.
+fault tests), `reached` reads the settings and does nothing.
 
 Points: `gate_marts` (the build is complete, before the GX gate), `publish_swap` (inside the swap
 transaction, after each schema was renamed). A kill during `dbt build` needs no point: the test
@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
+
+from oversight.settings import get_settings
 
 
 def reached(name: str) -> None:
-    if os.environ.get("OVERSIGHT_PAUSE_AT") != name:
+    settings = get_settings()
+    if settings.pause_at != name:
         return
-    marker = os.environ.get("OVERSIGHT_PAUSE_FILE")
-    if marker:
-        Path(marker).write_text(f"{os.getpid()} {name}\n")
-    time.sleep(float(os.environ.get("OVERSIGHT_PAUSE_SECONDS", "120")))
+    if settings.pause_file:
+        settings.pause_file.write_text(f"{os.getpid()} {name}\n")
+    time.sleep(settings.pause_seconds)

@@ -12,6 +12,8 @@ import re
 from datetime import UTC, datetime
 from functools import cache
 
+from oversight.settings import get_settings
+
 
 @cache
 def _process_run_id() -> str:
@@ -23,7 +25,7 @@ def new_run_id(kind: str = "cli") -> str:
 
 
 def current() -> str:
-    explicit = os.environ.get("OVERSIGHT_RUN_ID")
+    explicit = get_settings().run_id
     if explicit:
         return explicit
     dag_run = os.environ.get("AIRFLOW_CTX_DAG_RUN_ID")

@@ -39,8 +39,6 @@ COMPONENTS: dict[str, list[str]] = {
     "triggerer": ["triggerer"],
     "api-server": ["api-server"],  # host and port added by start()
 }
-ADMIN_USER_ENV = "OVERSIGHT_ADMIN_USER"
-DEFAULT_ADMIN_USER = "oversight"
 METADATA_DB = "airflow"
 PASSWORDS_FILE = "simple_auth_manager_passwords.json"
 STOP_TIMEOUT_SECONDS = 20
@@ -52,7 +50,7 @@ def airflow_bin() -> str:
 
 def metadata_url(settings: Settings) -> str:
     """SQLAlchemy URL of Airflow's metadata database (psycopg2 driver: Airflow maps it to asyncpg)."""
-    explicit = os.environ.get("AIRFLOW_DATABASE_URL")
+    explicit = settings.airflow_database_url
     if explicit:
         return explicit
     from oversight import warehouse
@@ -210,12 +208,12 @@ def start_stack(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="oversight.serve", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default=os.environ.get("AIRFLOW_API_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW_PORT", "8080")))
-    args = parser.parse_args(argv)
     settings = get_settings()
+    parser.add_argument("--host", default=settings.airflow_api_host)
+    parser.add_argument("--port", type=int, default=settings.airflow_port)
+    args = parser.parse_args(argv)
     env = serve_env(settings, args.port)
-    admin_user = os.environ.get(ADMIN_USER_ENV, DEFAULT_ADMIN_USER)
+    admin_user = settings.admin_user
     password = write_config(Path(env["AIRFLOW_HOME"]), admin_user)
     print(f"metadata database: {env['AIRFLOW__DATABASE__SQL_ALCHEMY_CONN'].split('@')[-1]}", flush=True)
     migrate(env)

@@ -3,6 +3,13 @@ its run id), whether it failed, and the state of the published marts."""
 
 from __future__ import annotations
 
+import os
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
 from oversight import reports
 from oversight.settings import PUBLISHED_SCHEMA, RAW_SCHEMA, Settings, get_settings
 
@@ -190,6 +197,104 @@ def segment_lines(segments: list[dict]) -> list[str]:
     return lines
 
 
+# The summary is a sequence of items: (label, text) rows, shown as a two-column table whose labels
+# are 16 wide (`dbt build        tests passed ...`), plain lines, and the per-source table.
+Row = tuple[str, str]
+WIDE = 200  # columns when the output is not a terminal (a log file): no wrapped rows
+
+
+def _console() -> Console:
+    console = Console(highlight=False)
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        console.width = WIDE
+    return console
+
+
+def _style(text: str) -> str:
+    return "bold red" if "FAILED" in text else ""
+
+
+def _rows_table(rows: list[Row]) -> Table:
+    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1, 0, 0))
+    table.add_column(min_width=16, max_width=16, style="bold")
+    table.add_column(overflow="fold")
+    for label, text in rows:
+        table.add_row(Text(label), Text(text, style=_style(text)))
+    return table
+
+
+def _sources_table(data: dict, settings: Settings, run_id: str | None) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("source")
+    for heading in ("rows", "files", "new files", "new rows", "quarantined"):
+        table.add_column(heading, justify="right")
+    for source, info in data["sources"].items():
+        this_run = reports.read_report(f"ingest_{source}", settings, run_id) or {"files": []}
+        new = [f for f in this_run["files"] if f["status"] == "loaded"]
+        table.add_row(
+            source,
+            f"{info['rows']:,}",
+            str(info["files"]),
+            str(len(new)),
+            f"{sum(f['rows_loaded'] for f in new):,}",
+            Text(str(info["quarantined"] or ""), style="bold red" if info["quarantined"] else ""),
+        )
+    return table
+
+
+def _stage_rows(settings: Settings, run_id: str | None) -> list[Row]:
+    """dbt, the GX gates, publish and the build lock, from this run's reports."""
+    rows: list[Row] = []
+    dbt = reports.read_report("dbt_build", settings, run_id)
+    if not dbt:
+        rows.append(("dbt build", "not run in this run"))
+    else:
+        rows.append(
+            (
+                "dbt build",
+                f"tests passed {dbt.get('tests_passed', 0)}, failed {dbt.get('tests_failed', 0)}"
+                + ("" if dbt.get("success") else f"  FAILED: {dbt.get('message', '')[:300]}"),
+            )
+        )
+    from oversight.sources import SOURCES
+
+    for name in [*(f"gate_raw_{s}" for s in sorted(SOURCES)), "gate_marts"]:
+        gate = reports.read_report(name, settings, run_id)
+        if gate:
+            label = name.replace("gate_", "GX ").replace("_", " ")
+            status = "passed" if gate.get("success") else "FAILED"
+            rows.append(
+                (
+                    label,
+                    f"{status}: expectations passed {gate.get('passed', 0)}, failed {gate.get('failed', 0)}"
+                    + (f" ({gate['skipped']})" if gate.get("skipped") else ""),
+                )
+            )
+    published = reports.read_report("publish", settings, run_id)
+    if published and published.get("success", True):
+        tables = ", ".join(sorted(published["tables"]))
+        rows.append(("publish", f"{published['action']} (schema {PUBLISHED_SCHEMA}: {tables})"))
+    elif published:
+        rows.append(("publish", f"FAILED: {published.get('message', '')[:300]}"))
+    else:
+        rows.append(("publish", f"not run in this run: {PUBLISHED_SCHEMA} is as published before"))
+    for name in ("dbt_build", "publish"):
+        report = reports.read_report(name, settings, run_id) or {}
+        if report.get("lock_waited_for"):
+            rows.append(
+                ("build lock", f"waited {report['lock_waited_seconds']} s for {report['lock_waited_for']}")
+            )
+        if report.get("lock_took_over") or report.get("dropped_stale_build_schemas"):
+            rows.append(
+                (
+                    "build lock",
+                    f"took over {report.get('lock_took_over') or 'nothing'}; dropped stale "
+                    f"{', '.join(report.get('dropped_stale_build_schemas') or []) or 'nothing'}",
+                )
+            )
+    return rows
+
+
 def print_summary(
     settings: Settings | None = None,
     elapsed_seconds: float | None = None,
@@ -202,79 +307,49 @@ def print_summary(
     status = reports.read_report(reports.RUN_STATUS, settings, run_id) if run_id else None
     failed_stages = reports.failed_stages(settings, run_id) if run_id else []
     failed = bool(failed_dags or failed_stages) or (status or {}).get("status") == "failed"
-    lines = ["", "=" * 72, "NHS oversight warehouse: run summary", "=" * 72]
     outcome = "FAILED" if failed else (status or {}).get("status", "unknown")
-    lines.append(
-        f"run              {run_id or '(no run recorded)'}: {outcome}"
-        + (f" (failed: {', '.join(failed_stages)})" if failed_stages else "")
-    )
-    lines.append(f"warehouse        {data['warehouse']}")
-    lines.append("rows loaded per source (all files loaded so far; this run's new files in brackets):")
-    for source, info in data["sources"].items():
-        this_run = reports.read_report(f"ingest_{source}", settings, run_id) or {"files": []}
-        new = [f for f in this_run["files"] if f["status"] == "loaded"]
-        new_rows = sum(f["rows_loaded"] for f in new)
-        lines.append(
-            f"  {source:<16} {info['rows']:>9,} rows from {info['files']} file(s)  "
-            f"[this run: {len(new)} new file(s), {new_rows:,} rows]"
-            + (f"  quarantined: {info['quarantined']}" if info["quarantined"] else "")
-        )
-    lines.extend(_landing_lines(data["landing"], settings.landing_dir))
-    dbt = reports.read_report("dbt_build", settings, run_id)
-    if not dbt:
-        lines.append("dbt build        not run in this run")
-    if dbt:
-        lines.append(
-            f"dbt build        tests passed {dbt.get('tests_passed', 0)}, failed {dbt.get('tests_failed', 0)}"
-            + ("" if dbt.get("success") else f"  FAILED: {dbt.get('message', '')[:300]}")
-        )
-    from oversight.sources import SOURCES
-
-    for name in [*(f"gate_raw_{s}" for s in sorted(SOURCES)), "gate_marts"]:
-        gate = reports.read_report(name, settings, run_id)
-        if gate:
-            label = name.replace("gate_", "GX ").replace("_", " ")
-            status = "passed" if gate.get("success") else "FAILED"
-            lines.append(
-                f"{label:<16} {status}: expectations passed {gate.get('passed', 0)}, "
-                f"failed {gate.get('failed', 0)}" + (f" ({gate['skipped']})" if gate.get("skipped") else "")
-            )
-    published = reports.read_report("publish", settings, run_id)
-    if published and published.get("success", True):
-        lines.append(
-            f"publish          {published['action']} (schema {PUBLISHED_SCHEMA}: "
-            f"{', '.join(sorted(published['tables']))})"
-        )
-    elif published:
-        lines.append(f"publish          FAILED: {published.get('message', '')[:300]}")
-    else:
-        lines.append(f"publish          not run in this run: {PUBLISHED_SCHEMA} is as published before")
-    for name in ("dbt_build", "publish"):
-        report = reports.read_report(name, settings, run_id) or {}
-        if report.get("lock_waited_for"):
-            lines.append(
-                f"build lock       waited {report['lock_waited_seconds']} s for {report['lock_waited_for']}"
-            )
-        if report.get("lock_took_over") or report.get("dropped_stale_build_schemas"):
-            lines.append(
-                f"build lock       took over {report.get('lock_took_over') or 'nothing'}; dropped stale "
-                f"{', '.join(report.get('dropped_stale_build_schemas') or []) or 'nothing'}"
-            )
+    head: list[Row] = [
+        (
+            "run",
+            f"{run_id or '(no run recorded)'}: {outcome}"
+            + (f" (failed: {', '.join(failed_stages)})" if failed_stages else ""),
+        ),
+        ("warehouse", str(data["warehouse"])),
+    ]
+    stages = _stage_rows(settings, run_id)
     if data.get("last_publication"):
         number, at, action, by = data["last_publication"]
-        lines.append(f"last publication #{number} {action} at {at:%Y-%m-%d %H:%M:%S %Z} by run {by or '?'}")
-    if data["segments"]:
-        lines.extend(segment_lines(data["segments"]))
+        stages.append(
+            ("last publication", f"#{number} {action} at {at:%Y-%m-%d %H:%M:%S %Z} by run {by or '?'}")
+        )
+    tail: list[Row] = []
     site = reports.read_report("site", settings, run_id)
     if site:
-        lines.append(f"results site     {site['site']} ({site['pages']} pages, open offline)")
-    lines.append(f"OpenLineage      {settings.lineage_dir / 'events.jsonl'}")
-    lines.append(f"lineage docs     {settings.lineage_site_dir / 'index.html'}")
-    lines.append(f"GX Data Docs     {settings.data_docs_site_dir / 'index.html'}")
-    lines.append(f"quarantine       {settings.quarantine_dir}")
+        tail.append(("results site", f"{site['site']} ({site['pages']} pages, open offline)"))
+    tail += [
+        ("OpenLineage", str(settings.lineage_dir / "events.jsonl")),
+        ("lineage docs", str(settings.lineage_site_dir / "index.html")),
+        ("GX Data Docs", str(settings.data_docs_site_dir / "index.html")),
+        ("quarantine", str(settings.quarantine_dir)),
+    ]
     if elapsed_seconds is not None:
-        lines.append(f"wall time        {elapsed_seconds:.0f} s")
+        tail.append(("wall time", f"{elapsed_seconds:.0f} s"))
     if failed_dags:
-        lines.append(f"FAILED DAGS      {', '.join(failed_dags)} (see the output above)")
-    lines.append("=" * 72)
-    print("\n".join(lines), flush=True)
+        tail.append(("FAILED DAGS", f"{', '.join(failed_dags)} (see the output above)"))
+
+    console = _console()
+
+    def lines(texts: list[str]) -> None:
+        for text in texts:
+            console.print(Text(text), soft_wrap=True)
+
+    lines(["", "=" * 72, "NHS oversight warehouse: run summary", "=" * 72])
+    console.print(_rows_table(head))
+    lines(["rows loaded per source (all files loaded so far; this run's new files and rows):"])
+    console.print(_sources_table(data, settings, run_id))
+    lines(_landing_lines(data["landing"], settings.landing_dir))
+    console.print(_rows_table(stages))
+    if data["segments"]:
+        lines(segment_lines(data["segments"]))
+    console.print(_rows_table(tail))
+    lines(["=" * 72])
