@@ -43,9 +43,10 @@ run: install
 serve: install
 	$(PY) -m oversight.serve
 
+# The two passes run at once (each mostly waits on its own PostgreSQL, dbt and Airflow processes);
+# --output-sync prints each pass's output whole when it ends. One pass failing fails `make test`.
 test: install
-	$(MAKE) --no-print-directory test-embedded
-	$(MAKE) --no-print-directory test-server
+	$(MAKE) --no-print-directory -j2 --output-sync=recurse test-embedded test-server
 
 # Pass 1: the whole suite against WAREHOUSE_URL if set, else the embedded pgserver.
 test-embedded: install

@@ -25,11 +25,16 @@ def ensure_chromium() -> str:
     found = shutil.which("chromium")
     if found:
         return found
+    import fcntl
+
     env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
     install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
-    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update"], env=env, check=True, capture_output=True)
-        subprocess.run(install, env=env, check=True, capture_output=True)
+    # make test runs its two passes at once: one installs, the other waits here, then finds it
+    with open(Path(tempfile.gettempdir()) / "oversight-chromium-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not shutil.which("chromium") and subprocess.run(install, env=env, capture_output=True).returncode:
+            subprocess.run(["apt-get", "update"], env=env, check=True, capture_output=True)
+            subprocess.run(install, env=env, check=True, capture_output=True)
     found = shutil.which("chromium")
     if not found:
         raise RuntimeError("apt-get install chromium did not provide a chromium binary")
