@@ -63,7 +63,7 @@ operational as (
             when mv.value is null then null
             when not (case when catalogue.polarity = 'higher_is_better'
                 then mv.value < triggers.threshold else mv.value > triggers.threshold end) then false
-            when mv.previous_period_start is distinct from (mv.period_start - interval '1 month')::date then null
+            when (mv.previous_period_start is distinct from (mv.period_start - interval '1 month')::date) then null
             else case when catalogue.polarity = 'higher_is_better'
                 then mv.previous_value < triggers.threshold else mv.previous_value > triggers.threshold end
         end as is_met,
