@@ -20,7 +20,7 @@ measure_map as (
     select *
     from (
         values
-            ('mhsds_los_over_60d_pct', 'CONSTRUCTED_LOS60_NUM', 'CONSTRUCTED_LOS60_DEN')
+        ('mhsds_los_over_60d_pct', 'CONSTRUCTED_LOS60_NUM', 'CONSTRUCTED_LOS60_DEN')
     ) as mapping (metric_id, numerator_measure_id, denominator_measure_id)
 
 ),

@@ -105,7 +105,7 @@ final as (
                 and peers.org_code <> ranged.org_code
                 and peers.average_score < ranged.likely_average_high
         ))::integer as likely_rank_worst,
-        exists (
+        exists(
             select 1 from cut_points
             where cut_points.lower_bound > ranged.likely_average_low
                 and cut_points.lower_bound <= ranged.likely_average_high

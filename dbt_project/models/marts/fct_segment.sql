@@ -89,11 +89,13 @@ final as (
         unioned.period_start,
         unioned.period_end,
         versions.period_grain,
-        case when versions.period_grain = 'quarter' then
-            'Q' || (((extract(month from unioned.period_start)::integer + 8) % 12) / 3 + 1) || ' '
-            || (extract(year from unioned.period_start - interval '3 months'))::integer || '/'
-            || lpad(((extract(year from unioned.period_start - interval '3 months'))::integer % 100 + 1)::text, 2, '0')
-        else to_char(unioned.period_start, 'YYYY-MM') end as period_label,
+        case when versions.period_grain = 'quarter'
+                then
+                    'Q' || (((extract(month from unioned.period_start)::integer + 8) % 12) / 3 + 1) || ' '
+                    || (extract(year from unioned.period_start - interval '3 months'))::integer || '/'
+                    || lpad(((extract(year from unioned.period_start - interval '3 months'))::integer % 100 + 1)::text, 2, '0')
+            else to_char(unioned.period_start, 'YYYY-MM')
+        end as period_label,
         unioned.peer_group,
         ---------- status and coverage
         unioned.segment_status,
