@@ -81,7 +81,7 @@ def test_house_style_passes() -> None:
     ("change", "rule"),
     [
         (("select org_code", "SELECT org_code"), "CP01"),  # keywords lowercase
-        (("from trusts\n", "from trusts\n    order by 1 desc, trusts.org_name\n"), "AM06"),
+        (("    from trusts\n", "      from trusts\n"), "LT02"),  # indentation
         (("final as (", "unused as (select 1 as one),\n\nfinal as ("), "ST03"),  # unused CTE
     ],
 )
