@@ -39,7 +39,7 @@ paired as (
         numerator.load_id
     from measure_map
     inner join measures as numerator
-        on numerator.measure_id = measure_map.numerator_measure_id
+        on measure_map.numerator_measure_id = numerator.measure_id
     inner join measures as denominator
         on denominator.measure_id = measure_map.denominator_measure_id
         and denominator.org_code = numerator.org_code

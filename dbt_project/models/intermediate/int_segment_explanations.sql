@@ -234,11 +234,14 @@ no_trigger_items as (
 
 decided as (
 
-    select org_code, period_start, framework_version, decision_id from nof_2025_26 where decision_id is not null
+    select org_code, period_start, framework_version, decision_id from nof_2025_26
+    where decision_id is not null
     union all
-    select org_code, period_start, framework_version, decision_id from nof_2021_22 where decision_id is not null
+    select org_code, period_start, framework_version, decision_id from nof_2021_22
+    where decision_id is not null
     union all
-    select org_code, period_start, framework_version, decision_id from sof_2016_17 where decision_id is not null
+    select org_code, period_start, framework_version, decision_id from sof_2016_17
+    where decision_id is not null
 
 ),
 

@@ -81,7 +81,9 @@ nearest_cut as (
         ranged.average_score - cut_points.lower_bound as distance_to_nearest_cut_point
     from ranged
     cross join cut_points
-    order by ranged.org_code, ranged.period_start, abs(ranged.average_score - cut_points.lower_bound), cut_points.lower_bound
+    order by
+        ranged.org_code, ranged.period_start, abs(ranged.average_score - cut_points.lower_bound),
+        cut_points.lower_bound
 
 ),
 

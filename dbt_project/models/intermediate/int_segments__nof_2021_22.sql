@@ -149,7 +149,8 @@ final as (
                 then concat_ws(
                         '; ',
                         case when coalesce(coverage, 0) < min_share_of_expected
-                                then metrics_scored || ' of ' || metrics_expected || ' metrics scored, below the minimum of '
+                                then metrics_scored || ' of ' || metrics_expected
+                                    || ' metrics scored, below the minimum of '
                                     || round(100 * min_share_of_expected) || ' % (' || coverage_rule_id || ')'
                         end,
                         case when has_unknown_segment_3_trigger

@@ -282,7 +282,8 @@ final as (
                     || ' (rules gave ' || adjusted_segment || ')'
             when deficit_rule_id is not null
                 then 'average ' || to_char(average_score, 'FM0.00') || ' gives provisional segment '
-                    || provisional_segment || '; in deficit or receiving deficit support, so capped at ' || cap_result_segment || ' ('
+                    || provisional_segment || '; in deficit or receiving deficit support, so capped at '
+                    || cap_result_segment || ' ('
                     || deficit_rule_id || ')'
             else 'average of ' || metrics_scored || ' metric score(s) ' || to_char(average_score, 'FM0.00')
                 || ' is at or above the segment ' || provisional_segment || ' cut point '

@@ -68,10 +68,8 @@ operational as (
                     end
                 ) then false
             when (mv.previous_period_start is distinct from (mv.period_start - interval '1 month')::date) then null
-            else case when catalogue.polarity = 'higher_is_better'
-                        then mv.previous_value < triggers.threshold
-                    else mv.previous_value > triggers.threshold
-                end
+            when catalogue.polarity = 'higher_is_better' then mv.previous_value < triggers.threshold
+            else mv.previous_value > triggers.threshold
         end as is_met,
         mv.value as observed_value,
         case

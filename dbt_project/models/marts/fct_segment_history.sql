@@ -132,7 +132,8 @@ applicable_timeline as (
         org_code,
         framework_version,
         period_start,
-        lag(framework_version) over (partition by org_code order by period_start) as previous_applicable_framework_version,
+        lag(framework_version) over (partition by org_code order by period_start)
+            as previous_applicable_framework_version,
         lag(period_grain) over (partition by org_code order by period_start) as previous_applicable_period_grain,
         lag(period_start) over (partition by org_code order by period_start) as previous_applicable_period_start
     from with_grain
@@ -180,7 +181,8 @@ final as (
             end,
             case when timeline.previous_applicable_framework_version <> compared.framework_version
                     then 'framework change: ' || timeline.previous_applicable_framework_version || ' applied to '
-                        || timeline.previous_applicable_period_start || ', ' || compared.framework_version || ' applies now'
+                        || timeline.previous_applicable_period_start || ', ' || compared.framework_version
+                        || ' applies now'
             end,
             case when timeline.previous_applicable_period_grain <> compared.period_grain
                     then 'period grain change: ' || timeline.previous_applicable_period_grain || ' before, '

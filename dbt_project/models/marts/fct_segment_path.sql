@@ -119,7 +119,7 @@ candidates as (
         and own.framework_version = peer.framework_version
         and own.peer_group = peer.peer_group
         and own.metric_id = peer.metric_id
-        and peer.org_code <> own.org_code
+        and own.org_code <> peer.org_code
         and peer.rank_in_peer_group < own.rank_in_peer_group
     where targets.status = 'metric_change'
 
@@ -128,7 +128,9 @@ candidates as (
 -- per metric, the smallest improvement that alone is enough (the worst-ranked peer value to match)
 one_metric as (
 
-    select distinct on (candidates.org_code, candidates.period_start, candidates.framework_version, candidates.metric_id)
+    select distinct on (
+        candidates.org_code, candidates.period_start, candidates.framework_version, candidates.metric_id
+    )
         candidates.*
     from candidates
     inner join targets
@@ -145,7 +147,9 @@ one_metric as (
 -- no single metric is enough: the fewest metrics (largest possible gain first), each to the best peer
 best_peer as (
 
-    select distinct on (candidates.org_code, candidates.period_start, candidates.framework_version, candidates.metric_id)
+    select distinct on (
+        candidates.org_code, candidates.period_start, candidates.framework_version, candidates.metric_id
+    )
         candidates.*
     from candidates
     where not exists (
@@ -300,7 +304,8 @@ final as (
                     || targets.decision_id || ': no metric change lifts it'
             when 'held_by_deficit_cap'
                 then 'in deficit or receiving deficit support: segment '
-                    || targets.target_segment || ' would be capped at ' || targets.cap_result_segment || ' (' || targets.deficit_rule_id
+                    || targets.target_segment || ' would be capped at ' || targets.cap_result_segment
+                    || ' (' || targets.deficit_rule_id
                     || '): no metric change lifts it'
             when 'not_reachable'
                 then 'no metric change within the peer group takes the average below '

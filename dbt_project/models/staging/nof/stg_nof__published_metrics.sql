@@ -131,13 +131,17 @@ parsed as (
                     end + interval '1 month' - interval '1 day'
                 )::date
             when 'rolling_period'
-                then (to_date(trim(split_part(reporting_date, '-', 2)), 'Mon YY') + interval '1 month' - interval '1 day')::date
+                then (
+                    to_date(trim(split_part(reporting_date, '-', 2)), 'Mon YY') + interval '1 month' - interval '1 day'
+                )::date
             -- year to date: up to the end of the row's quarter when that quarter is in the same financial year
             when 'year_to_date'
                 then
                     case
                         when quarter_start >= make_date(2000 + substring(reporting_date from '(\d{2})/')::integer, 4, 1)
-                            and quarter_start < make_date(2001 + substring(reporting_date from '(\d{2})/')::integer, 4, 1)
+                            and quarter_start < make_date(
+                                2001 + substring(reporting_date from '(\d{2})/')::integer, 4, 1
+                            )
                             then quarter_end
                     end
             when 'financial_year' then make_date(substring(reporting_date from '^(\d{4})')::integer + 1, 3, 31)
