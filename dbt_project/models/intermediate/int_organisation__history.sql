@@ -191,10 +191,11 @@ dspt_only as (
             end
         ) as valid_to
     from dspt_trusts
-    where not exists (
-        select 1 from vintages
-        where vintages.org_code = dspt_trusts.org_code
-    )
+    where
+        not exists (
+            select 1 from vintages
+            where vintages.org_code = dspt_trusts.org_code
+        )
 
 ),
 

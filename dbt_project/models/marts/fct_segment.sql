@@ -95,7 +95,9 @@ final as (
                     'Q' || (((extract(month from unioned.period_start)::integer + 8) % 12) / 3 + 1) || ' '
                     || (extract(year from unioned.period_start - interval '3 months'))::integer || '/'
                     || lpad(
-                        ((extract(year from unioned.period_start - interval '3 months'))::integer % 100 + 1)::text, 2, '0'
+                        ((extract(year from unioned.period_start - interval '3 months'))::integer % 100 + 1)::text,
+                        2,
+                        '0'
                     )
             else to_char(unioned.period_start, 'YYYY-MM')
         end as period_label,

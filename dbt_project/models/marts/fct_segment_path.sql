@@ -120,7 +120,7 @@ candidates as (
         and own.peer_group = peer.peer_group
         and own.metric_id = peer.metric_id
         and own.org_code <> peer.org_code
-        and peer.rank_in_peer_group < own.rank_in_peer_group
+        and own.rank_in_peer_group > peer.rank_in_peer_group
     where targets.status = 'metric_change'
 
 ),
