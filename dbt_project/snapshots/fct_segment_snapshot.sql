@@ -16,16 +16,16 @@
     updated_at='data_as_of',
     hard_deletes='invalidate',
 ) }}
-select
-    org_code || '|' || period_start || '|' || framework_version as segment_key,
-    org_code,
-    period_start,
-    framework_version,
-    segment,
-    provisional_segment,
-    rule_id,
-    rule_description,
-    decision_id,
-    data_as_of at time zone 'UTC' as data_as_of
-from {{ ref('fct_segment') }}
+    select
+        org_code || '|' || period_start || '|' || framework_version as segment_key,
+        org_code,
+        period_start,
+        framework_version,
+        segment,
+        provisional_segment,
+        rule_id,
+        rule_description,
+        decision_id,
+        data_as_of at time zone 'UTC' as data_as_of
+    from {{ ref('fct_segment') }}
 {% endsnapshot %}

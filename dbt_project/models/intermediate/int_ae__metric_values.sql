@@ -15,10 +15,10 @@ totals as (
         org_code,
         period_start,
         attendances_type1 + attendances_type2 + attendances_other
-            + attendances_booked_type1 + attendances_booked_type2 + attendances_booked_other
+        + attendances_booked_type1 + attendances_booked_type2 + attendances_booked_other
             as attendances_all_types,
         over_4hrs_type1 + over_4hrs_type2 + over_4hrs_other
-            + over_4hrs_booked_type1 + over_4hrs_booked_type2 + over_4hrs_booked_other
+        + over_4hrs_booked_type1 + over_4hrs_booked_type2 + over_4hrs_booked_other
             as over_4hrs_all_types,
         attendances_type1 + attendances_booked_type1 as attendances_type1_total,
         over_4hrs_type1 + over_4hrs_booked_type1 as over_4hrs_type1_total,

@@ -137,8 +137,8 @@ newest as (
     from candidates
     inner join vintages
         on
-            candidates.load_id = vintages.load_id
-            and candidates.period_start = vintages.period_start
+        candidates.load_id = vintages.load_id
+        and candidates.period_start = vintages.period_start
 
 ),
 

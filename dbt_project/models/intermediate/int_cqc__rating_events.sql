@@ -83,13 +83,14 @@ compared as (
         case
             when older.org_code is null then 'first_rated'
             when newer.org_code is null then 'withdrawn'
-            when newer.rating is distinct from older.rating then
-                case
-                    when newer.rating_score > older.rating_score then 'downgraded'
-                    when newer.rating_score < older.rating_score then 'upgraded'
-                    else 'changed'
-                end
-            when newer.publication_date is distinct from older.publication_date then 'republished'
+            when (newer.rating is distinct from older.rating)
+                then
+                    case
+                        when newer.rating_score > older.rating_score then 'downgraded'
+                        when newer.rating_score < older.rating_score then 'upgraded'
+                        else 'changed'
+                    end
+            when (newer.publication_date is distinct from older.publication_date) then 'republished'
         end as change_type
     from newer
     full outer join older
@@ -117,7 +118,7 @@ final as (
         compared.change_type in ('downgraded', 'upgraded', 'changed', 'first_rated', 'withdrawn')
             as is_rating_change,
         coalesce(compared.new_rating = 'Inadequate', false)
-            and compared.previous_rating is distinct from 'Inadequate' as is_move_to_inadequate,
+        and (compared.previous_rating is distinct from 'Inadequate') as is_move_to_inadequate,
         compared.previous_rating,
         compared.previous_rating_score,
         compared.previous_publication_date,
@@ -126,8 +127,8 @@ final as (
         compared.new_is_inherited_rating,
         compared.previous_rating_basis,
         compared.new_rating_basis,
-        compared.previous_rating_basis is distinct from compared.new_rating_basis
-            and compared.previous_rating_basis is not null and compared.new_rating_basis is not null
+        (compared.previous_rating_basis is distinct from compared.new_rating_basis)
+        and compared.previous_rating_basis is not null and compared.new_rating_basis is not null
             as is_basis_change,
         ---------- where it was detected: file Y (newer) compared with file X (older)
         pairs.workbook_date as detected_in_workbook_date,

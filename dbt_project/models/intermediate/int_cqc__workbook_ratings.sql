@@ -58,7 +58,8 @@ main_location as (
         and location_weight.location_id = location_level.location_id
         and location_weight.org_code = location_level.org_code
         and location_level.domain = 'Overall'
-    order by location_weight.workbook_seq, location_weight.org_code, location_weight.rated_rows desc,
+    order by
+        location_weight.workbook_seq, location_weight.org_code, location_weight.rated_rows desc,
         location_weight.location_id
 
 ),
@@ -93,11 +94,11 @@ main_location_fallback as (
         and location_level.org_code = main_location.org_code
         and location_level.location_id = main_location.location_id
     where not exists (
-        select 1
-        from provider_rows
-        where provider_rows.workbook_seq = location_level.workbook_seq
-            and provider_rows.org_code = location_level.org_code
-    )
+            select 1
+            from provider_rows
+            where provider_rows.workbook_seq = location_level.workbook_seq
+                and provider_rows.org_code = location_level.org_code
+        )
 
 ),
 

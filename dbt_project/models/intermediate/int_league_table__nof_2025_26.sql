@@ -25,13 +25,15 @@ final as (
         segment_status,
         is_in_deficit,
         case when segment_status = 'segmented' then
-            rank() over (
-                partition by framework_version, period_start, peer_group, segment_status = 'segmented'
-                order by adjusted_segment, average_score
-            )::integer
+                rank() over (
+                    partition by framework_version, period_start, peer_group, segment_status = 'segmented'
+                    order by adjusted_segment, average_score
+                )::integer
         end as league_rank,
-        (count(*) filter (where segment_status = 'segmented')
-            over (partition by framework_version, period_start, peer_group))::integer as trusts_ranked,
+        (
+            count(*) filter (where segment_status = 'segmented')
+                over (partition by framework_version, period_start, peer_group)
+        )::integer as trusts_ranked,
         count(*) over (partition by framework_version, period_start, peer_group)::integer as trusts_listed
     from segments
 

@@ -100,19 +100,20 @@ latest as (
         picked.source_file as source_files
     from quarters
     cross join catalogue
-    cross join lateral (
-        select *
-        from metric_values
-        where metric_values.org_code = quarters.org_code
-            and metric_values.metric_id = catalogue.metric_id
-            and metric_values.period_end <= quarters.quarter_end
-            and metric_values.value is not null
-        order by metric_values.period_end desc, metric_values.period_start desc
-        limit 1
-    ) as picked
+    cross join
+        lateral (
+            select *
+            from metric_values
+            where metric_values.org_code = quarters.org_code
+                and metric_values.metric_id = catalogue.metric_id
+                and metric_values.period_end <= quarters.quarter_end
+                and metric_values.value is not null
+            order by metric_values.period_end desc, metric_values.period_start desc
+            limit 1
+        ) as picked
     where catalogue.quarter_rule in (
-        'quarter_last_month', 'latest_annual_at_quarter_end', 'position_at_quarter_end'
-    )
+            'quarter_last_month', 'latest_annual_at_quarter_end', 'position_at_quarter_end'
+        )
 
 ),
 
@@ -131,8 +132,8 @@ final as (
         unioned.quarter_start as period_start,
         quarters.quarter_end as period_end,
         'Q' || (((extract(month from unioned.quarter_start)::integer + 8) % 12) / 3 + 1) || ' '
-            || (extract(year from unioned.quarter_start - interval '3 months'))::integer || '/'
-            || lpad(((extract(year from unioned.quarter_start - interval '3 months'))::integer % 100 + 1)::text, 2, '0')
+        || (extract(year from unioned.quarter_start - interval '3 months'))::integer || '/'
+        || lpad(((extract(year from unioned.quarter_start - interval '3 months'))::integer % 100 + 1)::text, 2, '0')
             as quarter_label,
         unioned.metric_id,
         unioned.numerator,
@@ -144,17 +145,22 @@ final as (
         unioned.months_used,
         unioned.value_period_start,
         unioned.value_period_end,
-        ((extract(year from quarters.quarter_end) - extract(year from unioned.value_period_end)) * 12
+        (
+            (extract(year from quarters.quarter_end) - extract(year from unioned.value_period_end)) * 12
             + extract(month from quarters.quarter_end) - extract(month from unioned.value_period_end))::integer
             as age_months,
         unioned.max_age_months,
-        ((extract(year from quarters.quarter_end) - extract(year from unioned.value_period_end)) * 12
-            + extract(month from quarters.quarter_end) - extract(month from unioned.value_period_end))
-            <= unioned.max_age_months as is_used,
+        (
+            (extract(year from quarters.quarter_end) - extract(year from unioned.value_period_end)) * 12
+            + extract(month from quarters.quarter_end) - extract(month from unioned.value_period_end)
+        )
+        <= unioned.max_age_months as is_used,
         case
-            when ((extract(year from quarters.quarter_end) - extract(year from unioned.value_period_end)) * 12
-                + extract(month from quarters.quarter_end) - extract(month from unioned.value_period_end))
-                > unioned.max_age_months
+            when (
+                (extract(year from quarters.quarter_end) - extract(year from unioned.value_period_end)) * 12
+                + extract(month from quarters.quarter_end) - extract(month from unioned.value_period_end)
+            )
+            > unioned.max_age_months
                 then 'stale: the latest value (period ending ' || unioned.value_period_end || ') is older than '
                     || unioned.max_age_months || ' month(s) at the quarter end'
         end as unused_reason,

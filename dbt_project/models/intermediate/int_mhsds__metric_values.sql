@@ -20,7 +20,7 @@ measure_map as (
     select *
     from (
         values
-            ('mhsds_los_over_60d_pct', 'CONSTRUCTED_LOS60_NUM', 'CONSTRUCTED_LOS60_DEN')
+        ('mhsds_los_over_60d_pct', 'CONSTRUCTED_LOS60_NUM', 'CONSTRUCTED_LOS60_DEN')
     ) as mapping (metric_id, numerator_measure_id, denominator_measure_id)
 
 ),
@@ -39,12 +39,12 @@ paired as (
         numerator.load_id
     from measure_map
     inner join measures as numerator
-        on numerator.measure_id = measure_map.numerator_measure_id
+        on measure_map.numerator_measure_id = numerator.measure_id
     inner join measures as denominator
-        on denominator.measure_id = measure_map.denominator_measure_id
-        and denominator.org_code = numerator.org_code
-        and denominator.reporting_period_start = numerator.reporting_period_start
-        and denominator.reporting_period_end = numerator.reporting_period_end
+        on measure_map.denominator_measure_id = denominator.measure_id
+        and numerator.org_code = denominator.org_code
+        and numerator.reporting_period_start = denominator.reporting_period_start
+        and numerator.reporting_period_end = denominator.reporting_period_end
     where not numerator.is_suppressed
         and not denominator.is_suppressed
 

@@ -184,13 +184,18 @@ dspt_only as (
         least(
             dspt_trusts.close_date,
             case when dspt_trusts.org_code not like 'T%' then (
-                select min(vintage_dates.vintage_date) - 1
-                from vintage_dates
-                where vintage_dates.vintage_date > dspt_trusts.as_at_date
-            ) end
+                    select min(vintage_dates.vintage_date) - 1
+                    from vintage_dates
+                    where vintage_dates.vintage_date > dspt_trusts.as_at_date
+                )
+            end
         ) as valid_to
     from dspt_trusts
-    where not exists (select 1 from vintages where vintages.org_code = dspt_trusts.org_code)
+    where
+        not exists (
+            select 1 from vintages
+            where vintages.org_code = dspt_trusts.org_code
+        )
 
 ),
 
@@ -330,9 +335,9 @@ successors as (
     select
         org_code,
         string_agg(distinct successor_code, ', ' order by successor_code)
-            filter (where depth = 1) as successor_org_codes,
+        filter (where depth = 1) as successor_org_codes,
         string_agg(distinct successor_code, ', ' order by successor_code)
-            filter (where successor_code not in (select org_code from successor_links)) as final_successor_org_codes
+        filter (where successor_code not in (select org_code from successor_links)) as final_successor_org_codes
     from successor_chain
     group by org_code
 

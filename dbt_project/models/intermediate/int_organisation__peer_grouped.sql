@@ -88,10 +88,14 @@ final as (
         trusts.postcode,
         trusts.open_date,
         trusts.close_date,
-        coalesce(overrides.peer_group, cqc_peer_group.peer_group,
-            case when type1_activity.org_code is not null then 'acute' end, 'unknown') as peer_group,
-        coalesce(overrides.peer_subgroup, cqc_peer_group.peer_subgroup,
-            case when type1_activity.org_code is not null then 'type 1 A&E provider' end) as peer_subgroup,
+        coalesce(
+            overrides.peer_group, cqc_peer_group.peer_group,
+            case when type1_activity.org_code is not null then 'acute' end, 'unknown'
+        ) as peer_group,
+        coalesce(
+            overrides.peer_subgroup, cqc_peer_group.peer_subgroup,
+            case when type1_activity.org_code is not null then 'type 1 A&E provider' end
+        ) as peer_subgroup,
         case
             when overrides.org_code is not null then 'seed peer_group_overrides: ' || overrides.reason
             when cqc_peer_group.org_code is not null then 'CQC primary inspection category'

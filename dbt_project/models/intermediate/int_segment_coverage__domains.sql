@@ -120,7 +120,7 @@ final as (
         (count(*) filter (where is_scored))::integer as metrics_scored,
         round((count(*) filter (where is_scored))::numeric / count(*), 4) as coverage,
         string_agg(metric_id || ' (' || missing_reason || ')', '; ' order by metric_id)
-            filter (where not is_scored) as metrics_missing
+        filter (where not is_scored) as metrics_missing
     from expected
     group by framework_version, org_code, period_start, peer_group, domain
 

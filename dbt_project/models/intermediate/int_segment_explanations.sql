@@ -62,8 +62,8 @@ metric_items as (
         'metric_score' as item_type,
         scores.metric_id as item_id,
         scores.metric_id || ' = ' || round(scores.value, 2) || ': rank ' || scores.rank_in_peer_group || ' of '
-            || scores.peers_in_group || ' in peer group ' || scores.peer_group || ' -> score '
-            || to_char(scores.metric_score, 'FM0.00') || ', quartile ' || scores.quartile as description,
+        || scores.peers_in_group || ' in peer group ' || scores.peer_group || ' -> score '
+        || to_char(scores.metric_score, 'FM0.00') || ', quartile ' || scores.quartile as description,
         scores.value as observed_value,
         scores.metric_score as score,
         null::numeric as threshold,
@@ -90,8 +90,8 @@ cut_point_items as (
         'cut_point' as item_type,
         cut_point_rule_id as item_id,
         'average score ' || to_char(average_score, 'FM0.00') || ' of ' || metrics_scored
-            || ' metric score(s) reaches the segment ' || provisional_segment || ' cut point '
-            || to_char(cut_point, 'FM0.00') as description,
+        || ' metric score(s) reaches the segment ' || provisional_segment || ' cut point '
+        || to_char(cut_point, 'FM0.00') as description,
         average_score as observed_value,
         null::numeric as score,
         cut_point as threshold,
@@ -113,8 +113,8 @@ coverage_items as (
         'coverage' as item_type,
         segment_status as item_id,
         segment_status || ': ' || metrics_scored || ' of ' || metrics_expected || ' metrics scored'
-            || coalesce('; ' || status_reason, '')
-            || coalesce('; missing: ' || metrics_missing, '') as description,
+        || coalesce('; ' || status_reason, '')
+        || coalesce('; missing: ' || metrics_missing, '') as description,
         coverage as observed_value,
         null::numeric as score,
         min_share_of_expected as threshold,
@@ -129,7 +129,7 @@ coverage_items as (
         'coverage' as item_type,
         segment_status as item_id,
         segment_status || ': ' || metrics_scored || ' of ' || metrics_expected || ' inputs with data'
-            || coalesce('; ' || status_reason, '') as description,
+        || coalesce('; ' || status_reason, '') as description,
         coverage as observed_value,
         null::numeric as score,
         min_share_of_expected as threshold,
@@ -144,7 +144,7 @@ coverage_items as (
         'coverage' as item_type,
         segment_status as item_id,
         segment_status || ': ' || metrics_scored || ' of ' || metrics_expected || ' triggers with data'
-            || coalesce('; ' || status_reason, '') as description,
+        || coalesce('; ' || status_reason, '') as description,
         coverage as observed_value,
         null::numeric as score,
         min_share_of_expected as threshold,
@@ -166,13 +166,15 @@ deficit_items as (
             when deficit_rule_id is not null
                 then 'in deficit or receiving deficit support: provisional segment ' || provisional_segment
                     || ' capped at ' || cap_result_segment
-            when is_in_deficit then 'in deficit or receiving deficit support: segment ' || provisional_segment
-                || ' is not lifted (the cap only moves 1 and 2)'
+            when is_in_deficit
+                then 'in deficit or receiving deficit support: segment ' || provisional_segment
+                    || ' is not lifted (the cap only moves 1 and 2)'
             when is_deficit_flag_missing and is_cap_relevant_text = 'yes'
                 then 'no finance position at the period end: deficit unknown, so the cap cannot be applied to '
                     || 'provisional segment ' || provisional_segment || ' (the segment could be 3)'
-            when is_deficit_flag_missing then 'no finance position at the period end: deficit unknown (the cap '
-                || 'would not move segment ' || coalesce(provisional_segment::text, 'none') || ')'
+            when is_deficit_flag_missing
+                then 'no finance position at the period end: deficit unknown (the cap '
+                    || 'would not move segment ' || coalesce(provisional_segment::text, 'none') || ')'
             else 'not in deficit: no cap'
         end as description,
         is_in_deficit::integer::numeric as observed_value,
@@ -232,11 +234,14 @@ no_trigger_items as (
 
 decided as (
 
-    select org_code, period_start, framework_version, decision_id from nof_2025_26 where decision_id is not null
+    select org_code, period_start, framework_version, decision_id from nof_2025_26
+    where decision_id is not null
     union all
-    select org_code, period_start, framework_version, decision_id from nof_2021_22 where decision_id is not null
+    select org_code, period_start, framework_version, decision_id from nof_2021_22
+    where decision_id is not null
     union all
-    select org_code, period_start, framework_version, decision_id from sof_2016_17 where decision_id is not null
+    select org_code, period_start, framework_version, decision_id from sof_2016_17
+    where decision_id is not null
 
 ),
 
@@ -247,8 +252,8 @@ decision_items as (
         'decision' as item_type,
         decisions.decision_id as item_id,
         decisions.decision_type || ' by ' || decisions.decided_by || ' on ' || decisions.decided_on
-            || ': segment ' || decisions.segment || ' (' || decisions.reason || '; ' || decisions.recorded_in
-            || ')' as description,
+        || ': segment ' || decisions.segment || ' (' || decisions.reason || '; ' || decisions.recorded_in
+        || ')' as description,
         decisions.segment::numeric as observed_value,
         null::numeric as score,
         null::numeric as threshold,

@@ -81,7 +81,9 @@ nearest_cut as (
         ranged.average_score - cut_points.lower_bound as distance_to_nearest_cut_point
     from ranged
     cross join cut_points
-    order by ranged.org_code, ranged.period_start, abs(ranged.average_score - cut_points.lower_bound), cut_points.lower_bound
+    order by
+        ranged.org_code, ranged.period_start, abs(ranged.average_score - cut_points.lower_bound),
+        cut_points.lower_bound
 
 ),
 
@@ -105,7 +107,7 @@ final as (
                 and peers.org_code <> ranged.org_code
                 and peers.average_score < ranged.likely_average_high
         ))::integer as likely_rank_worst,
-        exists (
+        exists(
             select 1 from cut_points
             where cut_points.lower_bound > ranged.likely_average_low
                 and cut_points.lower_bound <= ranged.likely_average_high

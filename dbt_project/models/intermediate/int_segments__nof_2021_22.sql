@@ -146,12 +146,17 @@ final as (
                 then 'no metric of the ' || metrics_expected || ' NOF 2021/22 scores for the peer group has a value'
                     || ' and no segment 3 trigger fired: no default segment 2 on missing data'
             when segment_status = 'indicative'
-                then concat_ws('; ',
-                    case when coalesce(coverage, 0) < min_share_of_expected
-                        then metrics_scored || ' of ' || metrics_expected || ' metrics scored, below the minimum of '
-                            || round(100 * min_share_of_expected) || ' % (' || coverage_rule_id || ')' end,
-                    case when has_unknown_segment_3_trigger
-                        then 'a segment 3 trigger cannot be evaluated: ' || unknown_trigger_evidence end)
+                then concat_ws(
+                        '; ',
+                        case when coalesce(coverage, 0) < min_share_of_expected
+                                then metrics_scored || ' of ' || metrics_expected
+                                    || ' metrics scored, below the minimum of '
+                                    || round(100 * min_share_of_expected) || ' % (' || coverage_rule_id || ')'
+                        end,
+                        case when has_unknown_segment_3_trigger
+                                then 'a segment 3 trigger cannot be evaluated: ' || unknown_trigger_evidence
+                        end
+                    )
         end as status_reason,
         case
             when decision_id is null and segment_status = 'insufficient_data' then coverage_rule_id

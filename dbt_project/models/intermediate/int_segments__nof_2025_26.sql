@@ -217,17 +217,21 @@ final as (
             when segment_status = 'insufficient_data'
                 then 'no metric of the ' || metrics_expected || ' the framework scores for peer group '
                     || peer_group || ' was scored: ' || coalesce(metrics_missing, '')
-            else concat_ws('; ',
-                case when coverage < min_share_of_expected
-                    then metrics_scored || ' of ' || metrics_expected || ' metrics scored ('
-                        || round(100 * coverage) || ' %), below the minimum of '
-                        || round(100 * min_share_of_expected) || ' % (' || coverage_rule_id || ')' end,
-                case when require_every_domain and domains_scored < domains_expected
-                    then 'no metric scored in ' || domains_missing end,
-                case when deficit_status = 'unknown' and is_cap_relevant
-                    then 'no finance position at the quarter end: the deficit cap cannot be applied to segment '
-                        || provisional_segment end
-            )
+            else concat_ws(
+                    '; ',
+                    case when coverage < min_share_of_expected
+                            then metrics_scored || ' of ' || metrics_expected || ' metrics scored ('
+                                || round(100 * coverage) || ' %), below the minimum of '
+                                || round(100 * min_share_of_expected) || ' % (' || coverage_rule_id || ')'
+                    end,
+                    case when require_every_domain and domains_scored < domains_expected
+                            then 'no metric scored in ' || domains_missing
+                    end,
+                    case when deficit_status = 'unknown' and is_cap_relevant
+                            then 'no finance position at the quarter end: the deficit cap cannot be applied to segment '
+                                || provisional_segment
+                    end
+                )
         end as status_reason,
         provisional_segment,
         cut_point,
@@ -278,7 +282,8 @@ final as (
                     || ' (rules gave ' || adjusted_segment || ')'
             when deficit_rule_id is not null
                 then 'average ' || to_char(average_score, 'FM0.00') || ' gives provisional segment '
-                    || provisional_segment || '; in deficit or receiving deficit support, so capped at ' || cap_result_segment || ' ('
+                    || provisional_segment || '; in deficit or receiving deficit support, so capped at '
+                    || cap_result_segment || ' ('
                     || deficit_rule_id || ')'
             else 'average of ' || metrics_scored || ' metric score(s) ' || to_char(average_score, 'FM0.00')
                 || ' is at or above the segment ' || provisional_segment || ' cut point '

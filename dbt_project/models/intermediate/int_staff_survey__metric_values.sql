@@ -57,9 +57,9 @@ detailed_metrics as (
     from detailed
     inner join question_metrics
         on
-            detailed.sheet_name = question_metrics.sheet
-            and detailed.question = question_metrics.question
-            and detailed.response = question_metrics.response
+        detailed.sheet_name = question_metrics.sheet
+        and detailed.question = question_metrics.question
+        and detailed.response = question_metrics.response
     group by detailed.org_code, detailed.period_start, detailed.period_end, question_metrics.metric_id
 
 ),
@@ -100,22 +100,22 @@ unpivoted as (
     ] %}
     {%- for metric_id, question in metrics %}
 
-    select
-        org_code,
-        period_start,
-        period_end,
-        '{{ metric_id }}' as metric_id,
-        {{ question }}_rate * {{ question }}_base / 100 as numerator,
-        {{ question }}_base as denominator,
-        source_file,
-        source_row,
-        load_id
-    from results
-    where {{ question }}_rate is not null
-        and {{ question }}_base > 0
-    {% if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            org_code,
+            period_start,
+            period_end,
+            '{{ metric_id }}' as metric_id,
+            {{ question }}_rate * {{ question }}_base / 100 as numerator,
+            {{ question }}_base as denominator,
+            source_file,
+            source_row,
+            load_id
+        from results
+        where {{ question }}_rate is not null
+            and {{ question }}_base > 0
+        {% if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 
 ),

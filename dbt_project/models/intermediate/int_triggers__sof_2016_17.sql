@@ -61,11 +61,15 @@ operational as (
         -- missed and the month before has none: missing data never counts as "standard met"
         case
             when mv.value is null then null
-            when not (case when catalogue.polarity = 'higher_is_better'
-                then mv.value < triggers.threshold else mv.value > triggers.threshold end) then false
-            when mv.previous_period_start is distinct from (mv.period_start - interval '1 month')::date then null
-            else case when catalogue.polarity = 'higher_is_better'
-                then mv.previous_value < triggers.threshold else mv.previous_value > triggers.threshold end
+            when not (
+                    case when catalogue.polarity = 'higher_is_better'
+                            then mv.value < triggers.threshold
+                        else mv.value > triggers.threshold
+                    end
+                ) then false
+            when (mv.previous_period_start is distinct from (mv.period_start - interval '1 month')::date) then null
+            when catalogue.polarity = 'higher_is_better' then mv.previous_value < triggers.threshold
+            else mv.previous_value > triggers.threshold
         end as is_met,
         mv.value as observed_value,
         case
@@ -134,11 +138,13 @@ quality as (
 
 final as (
 
-    select org_code, period_start, 'sof_2016_17' as framework_version, rule_id, trigger_id, candidate_segment,
+    select
+        org_code, period_start, 'sof_2016_17' as framework_version, rule_id, trigger_id, candidate_segment,
         threshold, is_met, observed_value, evidence_text, source_file, source_row
     from operational
     union all
-    select org_code, period_start, 'sof_2016_17' as framework_version, rule_id, trigger_id, candidate_segment,
+    select
+        org_code, period_start, 'sof_2016_17' as framework_version, rule_id, trigger_id, candidate_segment,
         threshold, is_met, observed_value, evidence_text, source_file, source_row
     from quality
 

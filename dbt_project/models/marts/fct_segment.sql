@@ -51,7 +51,8 @@ unioned as (
         org_code, period_start, period_end, framework_version, peer_group, average_score, metrics_expected,
         metrics_scored, coverage, min_share_of_expected as minimum_coverage,
         require_every_domain as requires_every_domain, domains_expected, domains_scored, segment_status,
-        status_reason, provisional_segment, is_in_deficit, deficit_status, deficit_source_file, deficit_source_row, segment,
+        status_reason, provisional_segment, is_in_deficit, deficit_status, deficit_source_file, deficit_source_row,
+        segment,
         segment_range_low, segment_range_high, rule_id, rule_description, decision_id, is_indicative
     from nof_2025_26
     union all
@@ -89,11 +90,17 @@ final as (
         unioned.period_start,
         unioned.period_end,
         versions.period_grain,
-        case when versions.period_grain = 'quarter' then
-            'Q' || (((extract(month from unioned.period_start)::integer + 8) % 12) / 3 + 1) || ' '
-            || (extract(year from unioned.period_start - interval '3 months'))::integer || '/'
-            || lpad(((extract(year from unioned.period_start - interval '3 months'))::integer % 100 + 1)::text, 2, '0')
-        else to_char(unioned.period_start, 'YYYY-MM') end as period_label,
+        case when versions.period_grain = 'quarter'
+                then
+                    'Q' || (((extract(month from unioned.period_start)::integer + 8) % 12) / 3 + 1) || ' '
+                    || (extract(year from unioned.period_start - interval '3 months'))::integer || '/'
+                    || lpad(
+                        ((extract(year from unioned.period_start - interval '3 months'))::integer % 100 + 1)::text,
+                        2,
+                        '0'
+                    )
+            else to_char(unioned.period_start, 'YYYY-MM')
+        end as period_label,
         unioned.peer_group,
         ---------- status and coverage
         unioned.segment_status,

@@ -35,9 +35,10 @@ final as (
             partition by items.org_code, items.period_start, items.framework_version
             order by items.contributes desc, case items.item_type
                 when 'decision' then 1 when 'deficit_cap' then 2 when 'cut_point' then 3
-                when 'coverage' then 4 when 'trigger' then 5 else 6 end,
-                items.item_id,
-                items.rule_id
+                when 'coverage' then 4 when 'trigger' then 5 else 6
+            end,
+            items.item_id,
+            items.rule_id
         )::integer as item_order,
         ---------- the item
         items.item_type,

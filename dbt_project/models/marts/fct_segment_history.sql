@@ -132,7 +132,8 @@ applicable_timeline as (
         org_code,
         framework_version,
         period_start,
-        lag(framework_version) over (partition by org_code order by period_start) as previous_applicable_framework_version,
+        lag(framework_version) over (partition by org_code order by period_start)
+            as previous_applicable_framework_version,
         lag(period_grain) over (partition by org_code order by period_start) as previous_applicable_period_grain,
         lag(period_start) over (partition by org_code order by period_start) as previous_applicable_period_start
     from with_grain
@@ -159,28 +160,34 @@ final as (
         compared.previous_period_start,
         compared.previous_period_segment,
         compared.previous_period_start is not null
-            and (compared.previous_period_start + compared.grain_interval)::date <> compared.period_start as is_gap,
+        and (compared.previous_period_start + compared.grain_interval)::date <> compared.period_start as is_gap,
         coalesce(compared.segment is distinct from compared.previous_period_segment, true) as is_change,
         compared.is_applicable_version,
         timeline.previous_applicable_framework_version,
         coalesce(timeline.previous_applicable_framework_version <> compared.framework_version, false)
             as is_framework_change,
         coalesce(timeline.previous_applicable_period_grain <> compared.period_grain, false) as is_grain_change,
-        concat_ws('; ',
+        concat_ws(
+            '; ',
             case when compared.previous_period_start is null then 'first period on record' end,
             case when compared.previous_period_start is not null
-                and (compared.previous_period_start + compared.grain_interval)::date <> compared.period_start
-                then 'gap: no ' || compared.period_grain || ' on record between ' || compared.previous_period_start
-                    || ' and ' || compared.period_start || ', so the previous segment is not the period before' end,
+                    and (compared.previous_period_start + compared.grain_interval)::date <> compared.period_start
+                    then 'gap: no ' || compared.period_grain || ' on record between ' || compared.previous_period_start
+                        || ' and ' || compared.period_start || ', so the previous segment is not the period before'
+            end,
             case when compared.segment is null then 'insufficient data: no segment' end,
             case when compared.previous_period_start is not null and compared.previous_period_segment is null
-                then 'previous period had insufficient data' end,
+                    then 'previous period had insufficient data'
+            end,
             case when timeline.previous_applicable_framework_version <> compared.framework_version
-                then 'framework change: ' || timeline.previous_applicable_framework_version || ' applied to '
-                    || timeline.previous_applicable_period_start || ', ' || compared.framework_version || ' applies now' end,
+                    then 'framework change: ' || timeline.previous_applicable_framework_version || ' applied to '
+                        || timeline.previous_applicable_period_start || ', ' || compared.framework_version
+                        || ' applies now'
+            end,
             case when timeline.previous_applicable_period_grain <> compared.period_grain
-                then 'period grain change: ' || timeline.previous_applicable_period_grain || ' before, '
-                    || compared.period_grain || ' now (unlike periods, not compared)' end
+                    then 'period grain change: ' || timeline.previous_applicable_period_grain || ' before, '
+                        || compared.period_grain || ' now (unlike periods, not compared)'
+            end
         ) as comparison_note,
         compared.provisional_segment,
         compared.rule_id,

@@ -119,8 +119,8 @@ candidates as (
         and own.framework_version = peer.framework_version
         and own.peer_group = peer.peer_group
         and own.metric_id = peer.metric_id
-        and peer.org_code <> own.org_code
-        and peer.rank_in_peer_group < own.rank_in_peer_group
+        and own.org_code <> peer.org_code
+        and own.rank_in_peer_group > peer.rank_in_peer_group
     where targets.status = 'metric_change'
 
 ),
@@ -128,7 +128,9 @@ candidates as (
 -- per metric, the smallest improvement that alone is enough (the worst-ranked peer value to match)
 one_metric as (
 
-    select distinct on (candidates.org_code, candidates.period_start, candidates.framework_version, candidates.metric_id)
+    select distinct on (
+        candidates.org_code, candidates.period_start, candidates.framework_version, candidates.metric_id
+    )
         candidates.*
     from candidates
     inner join targets
@@ -145,15 +147,17 @@ one_metric as (
 -- no single metric is enough: the fewest metrics (largest possible gain first), each to the best peer
 best_peer as (
 
-    select distinct on (candidates.org_code, candidates.period_start, candidates.framework_version, candidates.metric_id)
+    select distinct on (
+        candidates.org_code, candidates.period_start, candidates.framework_version, candidates.metric_id
+    )
         candidates.*
     from candidates
     where not exists (
-        select 1 from one_metric
-        where one_metric.org_code = candidates.org_code
-            and one_metric.period_start = candidates.period_start
-            and one_metric.framework_version = candidates.framework_version
-    )
+            select 1 from one_metric
+            where one_metric.org_code = candidates.org_code
+                and one_metric.period_start = candidates.period_start
+                and one_metric.framework_version = candidates.framework_version
+        )
     order by
         candidates.org_code, candidates.period_start, candidates.framework_version, candidates.metric_id,
         candidates.target_rank, candidates.matched_org_code
@@ -165,8 +169,10 @@ cumulative as (
     select
         best_peer.*,
         row_number() over w as gain_order,
-        round((targets.score_sum - sum(best_peer.current_score - best_peer.target_score) over w)
-            / targets.metrics_scored, 2) as cumulative_average,
+        round(
+            (targets.score_sum - sum(best_peer.current_score - best_peer.target_score) over w)
+            / targets.metrics_scored, 2
+        ) as cumulative_average,
         targets.target_cut_point
     from best_peer
     inner join targets
@@ -293,20 +299,25 @@ final as (
         case paths.path_status
             when 'already_segment_1' then 'already in segment 1: no higher segment'
             when 'no_segment' then 'no segment this period: nothing to improve from'
-            when 'held_by_decision' then 'segment ' || targets.segment || ' is set by recorded decision '
-                || targets.decision_id || ': no metric change lifts it'
-            when 'held_by_deficit_cap' then 'in deficit or receiving deficit support: segment '
-                || targets.target_segment || ' would be capped at ' || targets.cap_result_segment || ' (' || targets.deficit_rule_id
-                || '): no metric change lifts it'
-            when 'not_reachable' then 'no metric change within the peer group takes the average below '
-                || to_char(targets.target_cut_point, 'FM0.00')
-            when 'one_metric' then paths.metric_id || ': from rank ' || paths.current_rank || ' to rank '
-                || paths.target_rank || ' of ' || targets.peer_group || ' (value ' || round(paths.current_value, 2)
-                || ' -> ' || round(paths.target_value, 2) || ', as ' || paths.matched_org_code || '), score '
-                || to_char(paths.current_score, 'FM0.00') || ' -> ' || to_char(paths.target_score, 'FM0.00')
-                || ': average ' || to_char(targets.average_score, 'FM0.00') || ' -> '
-                || to_char(paths.new_average_score, 'FM0.00') || ', below the segment ' || targets.segment
-                || ' cut point ' || to_char(targets.target_cut_point, 'FM0.00')
+            when 'held_by_decision'
+                then 'segment ' || targets.segment || ' is set by recorded decision '
+                    || targets.decision_id || ': no metric change lifts it'
+            when 'held_by_deficit_cap'
+                then 'in deficit or receiving deficit support: segment '
+                    || targets.target_segment || ' would be capped at ' || targets.cap_result_segment
+                    || ' (' || targets.deficit_rule_id
+                    || '): no metric change lifts it'
+            when 'not_reachable'
+                then 'no metric change within the peer group takes the average below '
+                    || to_char(targets.target_cut_point, 'FM0.00')
+            when 'one_metric'
+                then paths.metric_id || ': from rank ' || paths.current_rank || ' to rank '
+                    || paths.target_rank || ' of ' || targets.peer_group || ' (value ' || round(paths.current_value, 2)
+                    || ' -> ' || round(paths.target_value, 2) || ', as ' || paths.matched_org_code || '), score '
+                    || to_char(paths.current_score, 'FM0.00') || ' -> ' || to_char(paths.target_score, 'FM0.00')
+                    || ': average ' || to_char(targets.average_score, 'FM0.00') || ' -> '
+                    || to_char(paths.new_average_score, 'FM0.00') || ', below the segment ' || targets.segment
+                    || ' cut point ' || to_char(targets.target_cut_point, 'FM0.00')
             else paths.metric_id || ' (' || paths.path_order || ' of the metrics needed): from rank '
                 || paths.current_rank || ' to rank ' || paths.target_rank || ' (value '
                 || round(paths.current_value, 2) || ' -> ' || round(paths.target_value, 2) || ', as '

@@ -3,11 +3,13 @@
 select league.*
 from {{ ref('fct_league_table') }} as league
 where league.league_rank <> 1 + (
-    select count(*)
-    from {{ ref('fct_league_table') }} as other
-    where other.peer_group = league.peer_group
-        and other.period_start = league.period_start
-        and other.framework_version = league.framework_version
-        and (other.adjusted_segment < league.adjusted_segment
-            or (other.adjusted_segment = league.adjusted_segment and other.average_score < league.average_score))
-)
+        select count(*)
+        from {{ ref('fct_league_table') }} as other
+        where other.peer_group = league.peer_group
+            and other.period_start = league.period_start
+            and other.framework_version = league.framework_version
+            and (
+                other.adjusted_segment < league.adjusted_segment
+                or (other.adjusted_segment = league.adjusted_segment and other.average_score < league.average_score)
+            )
+    )

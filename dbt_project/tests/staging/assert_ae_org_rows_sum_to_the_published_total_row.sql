@@ -6,12 +6,16 @@ raw_totals as (
 
     select
         _load_id as load_id,
-        (attendances_type1::numeric + attendances_type2::numeric + attendances_other::numeric
+        (
+            attendances_type1::numeric + attendances_type2::numeric + attendances_other::numeric
             + attendances_booked_type1::numeric + attendances_booked_type2::numeric
-            + attendances_booked_other::numeric) as attendances,
-        (over_4hrs_type1::numeric + over_4hrs_type2::numeric + over_4hrs_other::numeric
+            + attendances_booked_other::numeric
+        ) as attendances,
+        (
+            over_4hrs_type1::numeric + over_4hrs_type2::numeric + over_4hrs_other::numeric
             + over_4hrs_booked_type1::numeric + over_4hrs_booked_type2::numeric
-            + over_4hrs_booked_other::numeric) as over_4hrs
+            + over_4hrs_booked_other::numeric
+        ) as over_4hrs
     from {{ source('raw', 'ae_monthly') }}
     where upper(trim(org_code)) = 'TOTAL'
 
@@ -21,10 +25,14 @@ staged as (
 
     select
         load_id,
-        sum(attendances_type1 + attendances_type2 + attendances_other
-            + attendances_booked_type1 + attendances_booked_type2 + attendances_booked_other) as attendances,
-        sum(over_4hrs_type1 + over_4hrs_type2 + over_4hrs_other
-            + over_4hrs_booked_type1 + over_4hrs_booked_type2 + over_4hrs_booked_other) as over_4hrs
+        sum(
+            attendances_type1 + attendances_type2 + attendances_other
+            + attendances_booked_type1 + attendances_booked_type2 + attendances_booked_other
+        ) as attendances,
+        sum(
+            over_4hrs_type1 + over_4hrs_type2 + over_4hrs_other
+            + over_4hrs_booked_type1 + over_4hrs_booked_type2 + over_4hrs_booked_other
+        ) as over_4hrs
     from {{ ref('stg_ae__provider_monthly') }}
     group by load_id
 

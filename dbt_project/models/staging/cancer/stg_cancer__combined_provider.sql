@@ -59,8 +59,8 @@ latest as (
     from renamed
     inner join vintages
         on
-            renamed.load_id = vintages.load_id
-            and renamed.period_start = vintages.period_start
+        renamed.load_id = vintages.load_id
+        and renamed.period_start = vintages.period_start
     where vintages.is_latest_of_layout
 
 )

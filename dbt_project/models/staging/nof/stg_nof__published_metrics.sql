@@ -100,41 +100,50 @@ parsed as (
     select
         classified.*,
         case reporting_date_format
-            when 'quarter' then (
-                make_date(substring(reporting_date from '(\d{4})')::integer, 4, 1)
-                + (3 * (substring(reporting_date from '^[Qq]([1-4])')::integer - 1)) * interval '1 month'
-            )::date
-            when 'month' then
-                case
-                    when reporting_date ~ '^\d{4}-\d{2}$' then to_date(reporting_date, 'YYYY-MM')
-                    else to_date(reporting_date, 'Mon-YY')
-                end
+            when 'quarter'
+                then (
+                    make_date(substring(reporting_date from '(\d{4})')::integer, 4, 1)
+                    + (3 * (substring(reporting_date from '^[Qq]([1-4])')::integer - 1)) * interval '1 month'
+                )::date
+            when 'month'
+                then
+                    case
+                        when reporting_date ~ '^\d{4}-\d{2}$' then to_date(reporting_date, 'YYYY-MM')
+                        else to_date(reporting_date, 'Mon-YY')
+                    end
             when 'rolling_period' then to_date(trim(split_part(reporting_date, '-', 1)), 'Mon YY')
             when 'year_to_date' then make_date(2000 + substring(reporting_date from '(\d{2})/')::integer, 4, 1)
             when 'financial_year' then make_date(substring(reporting_date from '^(\d{4})')::integer, 4, 1)
             when 'calendar_year' then make_date(reporting_date::integer, 1, 1)
         end as reporting_period_start,
         case reporting_date_format
-            when 'quarter' then (
-                make_date(substring(reporting_date from '(\d{4})')::integer, 4, 1)
-                + (3 * substring(reporting_date from '^[Qq]([1-4])')::integer) * interval '1 month'
-                - interval '1 day'
-            )::date
-            when 'month' then (
-                case
-                    when reporting_date ~ '^\d{4}-\d{2}$' then to_date(reporting_date, 'YYYY-MM')
-                    else to_date(reporting_date, 'Mon-YY')
-                end + interval '1 month' - interval '1 day'
-            )::date
+            when 'quarter'
+                then (
+                    make_date(substring(reporting_date from '(\d{4})')::integer, 4, 1)
+                    + (3 * substring(reporting_date from '^[Qq]([1-4])')::integer) * interval '1 month'
+                    - interval '1 day'
+                )::date
+            when 'month'
+                then (
+                    case
+                        when reporting_date ~ '^\d{4}-\d{2}$' then to_date(reporting_date, 'YYYY-MM')
+                        else to_date(reporting_date, 'Mon-YY')
+                    end + interval '1 month' - interval '1 day'
+                )::date
             when 'rolling_period'
-                then (to_date(trim(split_part(reporting_date, '-', 2)), 'Mon YY') + interval '1 month' - interval '1 day')::date
+                then (
+                    to_date(trim(split_part(reporting_date, '-', 2)), 'Mon YY') + interval '1 month' - interval '1 day'
+                )::date
             -- year to date: up to the end of the row's quarter when that quarter is in the same financial year
-            when 'year_to_date' then
-                case
-                    when quarter_start >= make_date(2000 + substring(reporting_date from '(\d{2})/')::integer, 4, 1)
-                        and quarter_start < make_date(2001 + substring(reporting_date from '(\d{2})/')::integer, 4, 1)
-                        then quarter_end
-                end
+            when 'year_to_date'
+                then
+                    case
+                        when quarter_start >= make_date(2000 + substring(reporting_date from '(\d{2})/')::integer, 4, 1)
+                            and quarter_start < make_date(
+                                2001 + substring(reporting_date from '(\d{2})/')::integer, 4, 1
+                            )
+                            then quarter_end
+                    end
             when 'financial_year' then make_date(substring(reporting_date from '^(\d{4})')::integer + 1, 3, 31)
             when 'calendar_year' then make_date(reporting_date::integer, 12, 31)
         end as reporting_period_end

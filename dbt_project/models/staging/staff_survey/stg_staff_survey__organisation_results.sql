@@ -46,13 +46,13 @@ nhs_regions as (
     select region_name
     from (
         values
-            ('East of England'),
-            ('London'),
-            ('Midlands'),
-            ('North East and Yorkshire'),
-            ('North West'),
-            ('South East'),
-            ('South West')
+        ('East of England'),
+        ('London'),
+        ('Midlands'),
+        ('North East and Yorkshire'),
+        ('North West'),
+        ('South East'),
+        ('South West')
     ) as regions (region_name)
 
 ),
@@ -75,10 +75,10 @@ cleaned as (
             as published_ics,
         ---------- measures: <question>_base (respondents), <question>_rate (0-100)
         {%- for measure in measures %}
-        case
-            when trim(source.{{ measure }}) in ('', '-', 'NA', '<NA>') then null
-            else trim(source.{{ measure }})::numeric
-        end as {{ measure }},
+            case
+                when trim(source.{{ measure }}) in ('', '-', 'NA', '<NA>') then null
+                else trim(source.{{ measure }})::numeric
+            end as {{ measure }},
         {%- endfor %}
         ---------- lineage
         source._load_id as load_id,
@@ -119,7 +119,7 @@ renamed as (
         ) as ics_name,
         region_ics_swapped,
         {%- for measure in measures %}
-        {{ measure }},
+            {{ measure }},
         {%- endfor %}
         load_id,
         source_file,
