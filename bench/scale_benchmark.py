@@ -324,9 +324,21 @@ def _build(tasks: Any, settings: Any) -> dict[str, Any]:
         started = time.perf_counter()
         report = step(settings)
         timings[name] = round(time.perf_counter() - started, 1)
+        if name == "build_s":
+            timings["slowest_dbt_nodes_s"] = _slowest_nodes(settings)
         if name == "publish_s":
             timings["publish_action"] = report["action"]
     return timings
+
+
+def _slowest_nodes(settings: Any, count: int = 8) -> dict[str, float]:
+    """What dominates a dbt build: the slowest nodes of its run_results.json."""
+    path = settings.dbt_target_dir / "run_results.json"
+    if not path.exists():
+        return {}
+    results = json.loads(path.read_text())["results"]
+    slowest = sorted(results, key=lambda r: -r["execution_time"])[:count]
+    return {r["unique_id"]: round(r["execution_time"], 1) for r in slowest}
 
 
 def _database_size(scratch: Any) -> int:

@@ -5,7 +5,7 @@ into OUT (default ``.local/scale/landing``) one file per period of every monthly
 source, for the ``N * 12`` months ending at ``--end`` (April 2026, the month of the real RTT
 extract), named as the publisher names them so that the real landing scan and loaders take them:
 
-- rtt: the real April 2026 full extract (~180,000 rows a month at --scale 1),
+- rtt: the real April 2026 full extract (tests/data/rtt: 180,781 rows a month at --scale 1),
   ``<YYYYMMDD>-RTT-<Month>-<Year>-full-extract.csv.zip``;
 - ae: the real Monthly-AE-August-2024.csv (~200 rows), ``Monthly-AE-<Month>-<Year>.csv``;
 - cancer (CWT): the April 2025 rows of the real CWT-CRS extract, its 25 trusts expanded to every
@@ -44,6 +44,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = REPO_ROOT / "sample_data"
+# the whole published April 2026 extract (180,781 rows); sample_data/rtt holds a 10,360-row cut of it
+RTT_FULL = REPO_ROOT / "tests" / "data" / "rtt" / "20260430-RTT-April-2026-full-extract.csv.zip"
 DEFAULT_OUT = REPO_ROOT / ".local" / "scale" / "landing"
 MONTH_NAMES = tuple(
     [
@@ -159,7 +161,7 @@ def expand_trusts(
 
 
 def rtt(plan: Plan) -> Iterator[Path]:
-    template = SAMPLES / "rtt" / "20260430-RTT-April-2026-full-extract.csv.zip"
+    template = RTT_FULL if RTT_FULL.exists() else SAMPLES / "rtt" / RTT_FULL.name
     with zipfile.ZipFile(template) as archive:
         member = next(n for n in archive.namelist() if n.endswith(".csv") and "__MACOSX" not in n)
         lines = archive.read(member).splitlines(keepends=True)
