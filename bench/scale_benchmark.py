@@ -365,14 +365,23 @@ def _record(r: dict[str, Any]) -> None:
             "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n"
         )
     f = r["full"]
-    text += (
+    row = (
         f"| {r['date_utc']} | {r['server']} | {r['years']} | {r['scale']} | {r['raw_files']:,} | "
         f"{r['raw_rows']:,} | {r['load_s']} | {r['plain_copy_s']} | {r['load_ratio_vs_copy']} | "
         f"{r['full_rebuild_s']} ({f['build_s']}/{f['gate_s']}/{f['publish_s']}) | {r['incremental_s']} | "
         f"{r['incremental_vs_full']} | {r['peak_rss_mb']['max']} | "
         f"{r['warehouse_bytes']['end'] / 2**20:,.0f} | {r['load_avg_before']} |\n"
     )
-    RESULTS_MD.write_text(text)
+    # the row goes below the last row of the section's table (the findings follow the table)
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith(MD_SECTION))
+    while at + 1 < len(lines) and not lines[at + 1].startswith("|---"):
+        at += 1
+    at += 1
+    while at + 1 < len(lines) and lines[at + 1].startswith("| "):
+        at += 1
+    lines.insert(at + 1, row)
+    RESULTS_MD.write_text("".join(lines))
 
 
 if __name__ == "__main__":
