@@ -17,13 +17,14 @@ TEST_SERVER_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export GX_ANALYTICS_ENABLED := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help install run serve test test-embedded test-server lint bench clean
+.PHONY: help install run serve test test-embedded test-server lint bench bench-scale clean
 
 help:
 	@echo "make run    - run the whole job end to end (install, warehouse, Airflow DAGs, summary)"
 	@echo "make serve  - Airflow scheduler + UI (http://127.0.0.1:8080) until Ctrl-C"
 	@echo "make test   - run the whole test suite"
 	@echo "make lint   - ruff and sqlfluff (dbt templater)"
+	@echo "make bench-scale - national-scale benchmark (SCALE_ARGS='--years 10')"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -80,6 +81,12 @@ lint: install
 
 bench: install
 	$(PY) bench/load_benchmark.py
+
+# National scale: generate (in .local/scale), load, build, gate, publish, land one more month.
+# SCALE_ARGS e.g. "--years 10" (default 2 years, every trust).
+SCALE_ARGS ?=
+bench-scale: install
+	$(PY) bench/scale_benchmark.py $(SCALE_ARGS)
 
 clean:
 	rm -rf .local $(VENV) $(TOOLS)

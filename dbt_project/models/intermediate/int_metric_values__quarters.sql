@@ -102,8 +102,9 @@ latest as (
     cross join catalogue
     cross join
         lateral (
+            -- the table itself, not the CTE (a CTE read twice is materialised, without the index)
             select *
-            from metric_values
+            from {{ ref('int_metric_values__trusts') }} as metric_values
             where metric_values.org_code = quarters.org_code
                 and metric_values.metric_id = catalogue.metric_id
                 and metric_values.period_end <= quarters.quarter_end

@@ -1,5 +1,8 @@
 -- Metric values of NHS trusts (organisations in the ODS trust list), from every source.
 -- Organisations that are not trusts (independent providers, GP-led urgent care) are left out.
+-- Indexed for int_metric_values__quarters, which looks up the latest value of each trust, metric
+-- and quarter end (at ten national years a sequential scan per lookup made that model quadratic).
+{{ config(indexes=[{'columns': ['org_code', 'metric_id', 'period_end', 'period_start']}]) }}
 with
 
 ae as (
