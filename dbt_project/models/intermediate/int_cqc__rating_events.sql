@@ -85,7 +85,7 @@ compared as (
             when newer.org_code is null then 'withdrawn'
             when newer.rating is distinct from older.rating then
                 case
-                    when newer.rating_score > older.rating_score then 'downgraded'
+                    when newer.rating_score < older.rating_score then 'downgraded'
                     when newer.rating_score < older.rating_score then 'upgraded'
                     else 'changed'
                 end
