@@ -27,15 +27,6 @@ from oversight.sources import get_source
 SURVEY = get_source("staff_survey")
 SAMPLE_NAME = "data_trusts_well-being_organisational_results_2021-2024.csv"
 SAMPLE = SAMPLES / "staff_survey" / SAMPLE_NAME
-NHS_REGIONS = {
-    "East of England",
-    "London",
-    "Midlands",
-    "North East and Yorkshire",
-    "North West",
-    "South East",
-    "South West",
-}
 
 
 def rows_of(path: Path) -> list[tuple[int, str, dict[str, str]]]:
