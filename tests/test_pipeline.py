@@ -188,6 +188,37 @@ def test_bi_role_reads_marts_and_nothing_else(built: Pipeline) -> None:
             conn.execute("delete from marts.fct_segment")
 
 
+def test_staff_survey_staging_puts_the_swapped_2021_region_and_ics_right(built: Pipeline) -> None:
+    """Raw keeps Region / ICS/STP as published (swapped in 2021, the ICS in ICS/STP in 2022, in ICS
+    from 2023: test_staff_survey.py); staging gives every year the NHS England region and the ICS
+    (the STP in 2021). Known answers: Barts Health (R1H) in the real sample, and 25 trusts a year."""
+    rows = built.query(
+        "select survey_year, region_name, ics_name, region_ics_swapped "
+        "from staging.stg_staff_survey__organisation_results where org_code = 'R1H' order by 1"
+    )
+    assert rows == [
+        (2021, "London", "East London Health and Care Partnership", True),
+        (2022, "London", "North East London", False),
+        (2023, "London", "North East London", False),
+        (2024, "London", "North East London", False),
+    ]
+    regions = [
+        "East of England",
+        "London",
+        "Midlands",
+        "North East and Yorkshire",
+        "North West",
+        "South East",
+        "South West",
+    ]
+    per_year = built.query(
+        "select survey_year, count(*) filter (where region_name = any(%s)) "
+        "from staging.stg_staff_survey__organisation_results group by 1 order by 1",
+        (regions,),
+    )
+    assert per_year == [(2021, 25), (2022, 25), (2023, 25), (2024, 25)]
+
+
 def test_second_run_loads_nothing_and_leaves_marts_identical(built_copy: Pipeline) -> None:
     pipeline = built_copy
     before = pipeline.fingerprint()

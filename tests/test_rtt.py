@@ -13,7 +13,6 @@ import io
 import json
 import re
 import zipfile
-from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
@@ -32,7 +31,8 @@ FULL = Path(__file__).resolve().parent / "data" / "rtt" / NAME
 SAMPLE = SAMPLES / "rtt" / NAME
 
 # Manchester University NHS FT (R0A), April 2026, Part_2 (incomplete pathways), C_999 / Total rows,
-# summed over its 107 commissioners, hand-checked against the published file:
+# summed over its 107 commissioners, hand-checked against the published file (asserted on the
+# loaded rows in test_full_extract_loads_through_the_fast_path, with C_999 = the treatment functions):
 #   waiting list (Total All)      168,774
 #   within 18 weeks (bands 0-18)  106,261  -> 106,261 / 168,774 = 62.96 %
 #   over 52 weeks (bands 52+)       1,487  ->   1,487 / 168,774 =  0.88 %
@@ -71,44 +71,6 @@ def test_layout_has_121_columns_with_postgres_names() -> None:
     with zipfile.ZipFile(FULL) as archive:
         header = archive.open(CSV_NAME).readline().decode().rstrip("\r\n").split(",")
     assert header == [h for h, _ in RTT_FULL_EXTRACT.columns]
-
-
-# ---- known answers from a plain csv pass over the real file ---------------------------------------
-@pytest.fixture(scope="module")
-def plain_pass() -> dict:
-    """Part_2 sums per provider x commissioner, C_999 rows and treatment-function rows apart."""
-    c999: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    functions: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    rows = 0
-    with zipfile.ZipFile(FULL) as archive, archive.open(CSV_NAME) as raw:
-        reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
-        header = next(reader)
-        total_all = header.index("Total All")
-        for row in reader:
-            rows += 1
-            if row[9] != "Part_2":
-                continue
-            bands = [int(c) if c else 0 for c in row[13:118]]
-            sums = c999 if row[11] == "C_999" else functions
-            key = (row[3], row[7])
-            for i, value in enumerate((1, int(row[total_all]), sum(bands[:18]), sum(bands[52:]))):
-                sums[key][i] += value
-    return {"rows": rows, "c999": c999, "functions": functions}
-
-
-def test_r0a_waiting_list_by_a_plain_csv_pass(plain_pass: dict) -> None:
-    r0a = [v for (provider, _), v in plain_pass["c999"].items() if provider == "R0A"]
-    assert [sum(v[i] for v in r0a) for i in range(4)] == list(R0A.values())
-    assert plain_pass["c999"][("R0A", "14L")][1:] == [69_112, 44_815, 532]
-    assert round(100 * R0A["within_18_weeks"] / R0A["waiting_list"], 2) == 62.96
-
-
-def test_c999_rows_are_the_sum_of_the_treatment_functions(plain_pass: dict) -> None:
-    """Why the metric must use one or the other: every Part_2 C_999 row equals the sum of its
-    provider x commissioner's treatment-function rows (waiting list and both bands)."""
-    c999, functions = plain_pass["c999"], plain_pass["functions"]
-    assert len(c999) == 12_869 and set(c999) == set(functions)
-    assert all(c999[key][1:] == functions[key][1:] for key in c999)
 
 
 # ---- the full extract through the loader ----------------------------------------------------------

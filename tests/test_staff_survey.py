@@ -1,6 +1,8 @@
 """NHS Staff Survey organisation results (merged 2021-2024): the layout contract on real rows, the
-swapped Region / ICS/STP columns of the 2021 rows, the bad-input rules (each naming file, row and
-rule), and loading.
+bad-input rules (each naming file, row and rule), and loading (raw keeps the columns as published).
+Staging putting right the swapped Region / ICS/STP columns of the 2021 rows is checked on the
+session's built warehouse (test_pipeline.py) and by dbt unit test
+staff_survey_region_ics_swap_fixed_newest_file_wins.
 
 The bundled sample is the researchers' merged file cut to the 25 demo trusts (100 rows, lines as
 published; sample_data/staff_survey/README.md). Line 3 is Barts Health (R1H), 2021.
@@ -25,15 +27,6 @@ from oversight.sources import get_source
 SURVEY = get_source("staff_survey")
 SAMPLE_NAME = "data_trusts_well-being_organisational_results_2021-2024.csv"
 SAMPLE = SAMPLES / "staff_survey" / SAMPLE_NAME
-NHS_REGIONS = {
-    "East of England",
-    "London",
-    "Midlands",
-    "North East and Yorkshire",
-    "North West",
-    "South East",
-    "South West",
-}
 
 
 def rows_of(path: Path) -> list[tuple[int, str, dict[str, str]]]:
@@ -103,35 +96,6 @@ def test_barts_health_2021_as_published(sample_rows) -> None:  # noqa: ANN001
         "7434",
     )
     assert len(sample_rows) == 100 and len({r["org_code"] for _, _, r in sample_rows}) == 25
-
-
-def test_region_and_ics_stp_are_swapped_in_the_2021_rows_only(sample_rows) -> None:  # noqa: ANN001
-    """Raw keeps the columns as published; stg_staff_survey__organisation_results puts them right
-    (dbt unit test staff_survey_region_ics_swap_fixed_newest_file_wins)."""
-    by_year: dict[str, list[dict[str, str]]] = {}
-    for _, _, record in sample_rows:
-        by_year.setdefault(record["year"], []).append(record)
-    r1h = {r["year"]: r for r in (rec for _, _, rec in sample_rows) if r["org_code"] == "R1H"}
-    # 2021: Region holds the STP, ICS/STP the NHS England region
-    assert (r1h["2021"]["region"], r1h["2021"]["ics_stp"], r1h["2021"]["ics"]) == (
-        "East London Health and Care Partnership",
-        "London",
-        "NA",
-    )
-    assert all(r["ics_stp"] in NHS_REGIONS and r["region"] not in NHS_REGIONS for r in by_year["2021"])
-    # 2022: Region right, the ICS in ICS/STP; 2023-2024: the ICS in ICS
-    assert (r1h["2022"]["region"], r1h["2022"]["ics_stp"], r1h["2022"]["ics"]) == (
-        "London",
-        "North East London",
-        "NA",
-    )
-    assert (r1h["2024"]["region"], r1h["2024"]["ics_stp"], r1h["2024"]["ics"]) == (
-        "London",
-        "NA",
-        "North East London",
-    )
-    for year in ("2022", "2023", "2024"):
-        assert all(r["region"] in NHS_REGIONS for r in by_year[year]), year
 
 
 # ---- bad input: each names the file, the row and the rule --------------------------------------

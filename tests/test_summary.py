@@ -32,6 +32,12 @@ def test_segment_summary_per_framework_period_status_and_coverage(fresh_db) -> N
     with warehouse.connect(fresh_db) as conn:
         conn.execute(FCT_SEGMENT)
         rows = segment_summary(conn)
+    # the latest two applicable periods of each framework, newest first; SOF applies in none
+    assert [(r["framework_version"], r.get("period_label")) for r in rows] == [
+        ("nof_2025_26", "Q2 2025/26"),
+        ("nof_2025_26", "Q1 2025/26"),
+        ("sof_2016_17", None),
+    ]
     q2, q1, sof = rows
     assert (q2["period_label"], q2["trusts"], q2["per_status"]["indicative"]) == ("Q2 2025/26", 1, 1)
     assert q1["period_label"] == "Q1 2025/26" and q1["period_start"] == date(2025, 4, 1)

@@ -219,15 +219,20 @@ def csv_field(value: object) -> bytes:
 
 @contextmanager
 def large_send_buffer(conn: psycopg.Connection, size: int = SEND_BUFFER) -> Iterator[None]:
-    """Let the client queue up to ``size`` bytes of COPY data ahead of the server.
+    """On a Unix socket, let the client queue up to ``size`` bytes of COPY data ahead of the server.
 
     PostgreSQL parses COPY data on one core while Python prepares the next block on the other. With
     a Unix socket's default send buffer (about 200 KiB) the writer blocks every fifth of a megabyte
     and the server idles until Python hands over the GIL again; a larger buffer (the kernel caps it
-    at net.core.wmem_max) keeps the server busy. The old size is restored afterwards.
+    at net.core.wmem_max) keeps the server busy. The old size is restored afterwards. A TCP socket
+    is left alone: setting SO_SNDBUF turns off the kernel's send-buffer autotuning, and the loader
+    measured slower with it (bench/results.md, "The socket-buffer tweak alone").
     """
     sock = socket.socket(fileno=os.dup(conn.pgconn.socket))
     try:
+        if sock.family != socket.AF_UNIX:
+            yield
+            return
         old = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, max(size, old))
         try:
