@@ -9,10 +9,10 @@ Great Expectations:
   accepted_values          -> ExpectColumnValuesToBeInSet              suite marts.<model>
   unique_combination       -> ExpectCompoundColumnsToBeUnique          suite marts.<model>
   accepted_range           -> ExpectColumnValuesToBeBetween            suite marts.<model>
-  relationships to a mart  -> ExpectColumnValuesToNotBeNull on a left join
-                                                      suite marts.<model>__<column>_in_<parent>
-  expression_is_true       -> ExpectColumnValuesToBeInSet([True]) on the expression (null = not
-                              tested, as in dbt)      suite marts.<model>__expressions
+  relationships to a mart  -> a boolean column "<column>_in_<parent>" (null child: true, as dbt
+                              skips it) expected True     suite marts.<model>__rules
+  expression_is_true       -> a boolean column "holds_<n>" (null where the where_clause excludes
+                              the row, untested as in dbt) expected True  suite marts.<model>__rules
 
 A test's ``config.where`` becomes a GX row condition when it is one simple comparison
 (``col = 'x'``, ``col <> 1``, ``col is [not] null``); expression tests take any where clause.
@@ -96,59 +96,62 @@ def column_expectation(test: DataTest) -> Any | None:
     return None
 
 
-def _relationship_contract(
-    test: DataTest, keys: tuple[str, ...], marts: tuple[str, ...]
-) -> TableContract | None:
-    from oversight.gate.suites import TableContract
-
+def _relationship_check(test: DataTest, marts: tuple[str, ...]) -> tuple[str, str, str, str] | None:
+    """(SQL, column name, description, parent mart) of a relationships test between two marts."""
     match = _REF.match(str(test.kwargs.get("to", "")))
     parent, field = (match.group(1) if match else None), test.kwargs.get("field")
     if parent not in marts or not field or test.where or not test.column:
         return None
-    column, checked = test.column, f"{parent}_{field}"
-    selected = ", ".join(f"c.{c}" for c in dict.fromkeys((*keys, column)))
-    return TableContract(
-        group="marts",
-        name=f"{test.model}__{column}_in_{parent}",
-        table=test.model,
-        key_columns=keys or (column,),
-        query=(
-            f"select {selected}, p.{field} as {checked} from {{schema}}.{test.model} c "
-            f"left join {{schema}}.{parent} p on p.{field} = c.{column} where c.{column} is not null"
-        ),
-        requires=(test.model, parent),
-        notes=f"Every {column} of {test.model} is in {parent}.{field} (dbt test {test.unique_id}).",
-        expectations=[
-            import_gx().expectations.ExpectColumnValuesToNotBeNull(
-                column=checked, description=f"every {column} of {test.model} is in {parent}.{field}"
-            )
-        ],
-    )
+    column = test.column
+    sql = f"({column} is null or exists (select 1 from {{schema}}.{parent} p where p.{field} = m.{column}))"
+    return sql, f"{column}_in_{parent}", f"every {column} of {test.model} is in {parent}.{field}", parent
 
 
-def _expressions_contract(model: str, tests: list[DataTest], keys: tuple[str, ...]) -> TableContract:
+def _expression_check(test: DataTest, n: int) -> tuple[str, str, str]:
+    """(SQL, column name, description) of an expression_is_true test: null where it is not tested."""
+    expression = test.kwargs["expression"]
+    where = [w for w in (test.kwargs.get("where_clause"), test.where) if w]
+    if not where:
+        return f"({expression})", f"holds_{n}", expression
+    condition = " and ".join(f"({w})" for w in where)
+    return f"case when {condition} then ({expression}) end", f"holds_{n}", f"{expression} where {condition}"
+
+
+def _query_contract(
+    model: str, tests: list[DataTest], keys: tuple[str, ...], marts: tuple[str, ...]
+) -> TableContract | None:
+    """The relationships and expression_is_true tests of one mart, as boolean columns of one SELECT."""
     from oversight.gate.suites import TableContract
 
     gxe = import_gx().expectations
-    columns, expectations = [], []
-    for n, test in enumerate(tests, start=1):
-        expression = test.kwargs["expression"]
-        where = [w for w in (test.kwargs.get("where_clause"), test.where) if w]
-        condition = " and ".join(f"({w})" for w in where)
-        columns.append(f"case when {condition} then ({expression}) end" if where else f"({expression})")
-        columns[-1] += f" as holds_{n}"
-        shown = expression + (f" where {' and '.join(where)}" if where else "")
+    columns, expectations, parents = [], [], []
+    expressions = 0
+    for test in tests:
+        if test.name == "relationships":
+            found = _relationship_check(test, marts)
+            if found is None:
+                log.debug("dbt test %s left to dbt (relationship outside the marts)", test.unique_id)
+                continue
+            sql, name, description, parent = found
+            parents.append(parent)
+        else:
+            expressions += 1
+            sql, name, description = _expression_check(test, expressions)
+        columns.append(f"{sql} as {name}")
         expectations.append(
-            gxe.ExpectColumnValuesToBeInSet(column=f"holds_{n}", value_set=[True], description=shown)
+            gxe.ExpectColumnValuesToBeInSet(column=name, value_set=[True], description=description)
         )
-    selected = ", ".join([*keys, *columns])
+    if not expectations:
+        return None
     return TableContract(
         group="marts",
-        name=f"{model}__expressions",
+        name=f"{model}__rules",
         table=model,
         key_columns=keys,
-        query=f"select {selected} from {{schema}}.{model}",
-        notes=f"The expression_is_true tests of {model} (dbt): every row satisfies each expression.",
+        query=f"select {', '.join([*keys, *columns])} from {{schema}}.{model} m",
+        requires=(model, *dict.fromkeys(p for p in parents if p != model)),
+        notes=f"The relationships and expression_is_true tests of models/marts/{model}.yml (dbt), "
+        "each a boolean column of one SELECT (null: the row is not tested).",
         expectations=expectations,
     )
 
@@ -156,27 +159,18 @@ def _expressions_contract(model: str, tests: list[DataTest], keys: tuple[str, ..
 def derived_marts_contracts(
     declared: MartDeclarations, hand_written: dict[str, list[Any]] | None = None
 ) -> list[TableContract]:
-    """One suite per mart with dbt column/uniqueness tests (plus the ``hand_written`` row rules of
-    that mart), one per relationship between marts, one per mart with expression tests."""
+    """Per mart: a suite of its dbt column and uniqueness tests (plus the ``hand_written`` row
+    rules of that mart) and a suite of its relationships and expression tests."""
     from oversight.gate.suites import TableContract
 
     hand_written = hand_written or {}
     rules: dict[str, list[Any]] = defaultdict(list)
-    expressions: dict[str, list[DataTest]] = defaultdict(list)
-    relationships: list[TableContract] = []
+    queried: dict[str, list[DataTest]] = defaultdict(list)
     for test in declared.tests:
-        keys = declared.keys.get(test.model, ())
         if test.severity != "error":
             continue
-        if test.name == "expression_is_true":
-            expressions[test.model].append(test)
-            continue
-        if test.name == "relationships":
-            contract = _relationship_contract(test, keys, declared.marts)
-            if contract is None:
-                log.debug("dbt test %s left to dbt (relationship outside the marts)", test.unique_id)
-            else:
-                relationships.append(contract)
+        if test.name in ("relationships", "expression_is_true"):
+            queried[test.model].append(test)
             continue
         try:
             expectation = column_expectation(test)
@@ -187,6 +181,7 @@ def derived_marts_contracts(
             rules[test.model].append(expectation)
     contracts = []
     for model in declared.marts:
+        keys = declared.keys.get(model, ())
         expectations = [*rules.get(model, []), *hand_written.get(model, [])]
         if expectations:
             contracts.append(
@@ -194,12 +189,13 @@ def derived_marts_contracts(
                     group="marts",
                     name=model,
                     table=model,
-                    key_columns=declared.keys.get(model, ()),
+                    key_columns=keys,
                     notes=f"The column and uniqueness tests of models/marts/{model}.yml (dbt)"
                     + (", and the rules of gate/suites.py." if model in hand_written else "."),
                     expectations=expectations,
                 )
             )
-        if model in expressions:
-            contracts.append(_expressions_contract(model, expressions[model], declared.keys.get(model, ())))
-    return [*contracts, *relationships]
+        query = _query_contract(model, queried.get(model, []), keys, declared.marts)
+        if query is not None:
+            contracts.append(query)
+    return contracts
