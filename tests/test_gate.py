@@ -470,3 +470,35 @@ def test_a_dbt_test_added_to_a_mart_yaml_becomes_a_gx_expectation(  # noqa: ANN2
         "period_start: 2024-06-01, framework_version: nof_2025_26, org_code: RYY, "
         "segment_status: provisional}"
     ) in str(error)
+
+
+def test_dbt_tests_the_gate_cannot_check_are_left_to_dbt() -> None:
+    from oversight.dbt_manifest import DataTest, MartDeclarations
+    from oversight.gate.derived import derived_marts_contracts
+
+    def test(name: str, column: str | None = "status", where: str | None = None, **kwargs) -> DataTest:  # noqa: ANN003
+        return DataTest(f"test.{name}.{column}.{where}", "m", name, column, kwargs, where, "error")
+
+    declared = MartDeclarations(
+        marts=("m", "n"),
+        keys={"m": ("id",)},
+        tests=(
+            test("not_null", where="kind = 'a'"),  # one comparison: a GX row condition
+            test("not_null", where="kind = 'a' and n > 1"),  # more: left to dbt
+            DataTest("test.warn", "m", "unique", "id", {}, None, "warn"),  # advisory: left to dbt
+            test("relationships", to="ref('a_seed')", field="code"),  # outside the marts: left to dbt
+            test("relationships", column="n_id", to="ref('n')", field="id"),
+            test("expression_is_true", column=None, expression="a <= b", where_clause="b is not null"),
+            test("some_other_generic_test"),
+        ),
+        singular_tests=(),
+    )
+    table, query = derived_marts_contracts(declared)
+    [not_null] = table.expectations
+    assert not_null.configuration.to_json_dict()["kwargs"]["row_condition"]["parameter"] == "a"
+    assert query.suite_name == "marts.m__rules" and query.requires == ("m", "n")
+    assert query.query == (
+        "select id, (n_id is null or exists (select 1 from {schema}.n p where p.id = m.n_id)) as n_id_in_n, "
+        "case when (b is not null) then (a <= b) end as holds_1 from {schema}.m m"
+    )
+    assert [e.column for e in query.expectations] == ["n_id_in_n", "holds_1"]
