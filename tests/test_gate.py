@@ -202,19 +202,19 @@ def test_valid_marts_pass_and_data_docs_are_built(marts, gate_settings) -> None:
     assert report.success and report.failures == []
     assert report.evaluated > 10 and report.passed == report.evaluated and report.failed == 0
     assert report.skipped == []
-    # per mart: its dbt column tests, its relationships and expressions; and the hand-written invariants
+    # a suite per mart with dbt tests (fct_segment_path, fct_published_reconciliation: on no rows),
+    # the schema and the hand-written invariants
     assert set(report.suites_validated) == {c.suite_name for c in contracts_for("marts", gate_settings)}
     assert {
         "marts.schema",
         "marts.dim_organisation",
         "marts.fct_metric_value",
-        "marts.fct_metric_value__rules",
         "marts.fct_segment",
         "marts.fct_segment__status_invariants",
         "marts.fct_segment_path",
         "marts.decisions",
     } <= set(report.suites_validated)
-    assert len(report.suites_validated) == 28
+    assert len(report.suites_validated) == 20
     index = Path(report.data_docs_index)
     assert index == gate_settings.data_docs_site_dir / "index.html" and index.is_file()
     assert "marts.fct_metric_value" in index.read_text()
@@ -285,7 +285,7 @@ def test_a_metric_value_for_an_unknown_organisation_fails(marts, gate_settings) 
     )
     error = gate_failure(marts, gate_settings)
     [failure] = error.report.failures
-    assert failure["suite"] == "marts.fct_metric_value__rules"  # the dbt relationships test
+    assert failure["suite"] == "marts.fct_metric_value"  # its dbt relationships test
     assert failure["example_rows"] == [
         {
             "org_code": "RZZ",
@@ -360,7 +360,7 @@ def test_a_missing_marts_table_fails_with_a_clear_message(marts, gate_settings) 
     assert "[the marts tables of the contract exist in the schema]: missing fct_segment" in str(error)
     assert sorted(error.report.skipped) == [
         f"marts.fct_segment{suite}: table(s) marts__build.fct_segment missing"
-        for suite in ("", "__rules", "__status_invariants")
+        for suite in ("", "__status_invariants")
     ]
 
 
@@ -493,12 +493,12 @@ def test_dbt_tests_the_gate_cannot_check_are_left_to_dbt() -> None:
         ),
         singular_tests=(),
     )
-    table, query = derived_marts_contracts(declared)
-    [not_null] = table.expectations
+    [suite] = derived_marts_contracts(declared)
+    not_null, *checks = suite.expectations
     assert not_null.configuration.to_json_dict()["kwargs"]["row_condition"]["parameter"] == "a"
-    assert query.suite_name == "marts.m__rules" and query.requires == ("m", "n")
-    assert query.query == (
-        "select id, (n_id is null or exists (select 1 from {schema}.n p where p.id = m.n_id)) as n_id_in_n, "
+    assert suite.suite_name == "marts.m" and suite.requires == ("m", "n")
+    assert suite.query == (
+        "select m.*, (n_id is null or exists (select 1 from {schema}.n p where p.id = m.n_id)) as n_id_in_n, "
         "case when (b is not null) then (a <= b) end as holds_1 from {schema}.m m"
     )
-    assert [e.column for e in query.expectations] == ["n_id_in_n", "holds_1"]
+    assert [e.column for e in checks] == ["n_id_in_n", "holds_1"]

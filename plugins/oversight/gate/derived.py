@@ -10,9 +10,9 @@ Great Expectations:
   unique_combination       -> ExpectCompoundColumnsToBeUnique          suite marts.<model>
   accepted_range           -> ExpectColumnValuesToBeBetween            suite marts.<model>
   relationships to a mart  -> a boolean column "<column>_in_<parent>" (null child: true, as dbt
-                              skips it) expected True     suite marts.<model>__rules
+                              skips it) expected True     suite marts.<model>
   expression_is_true       -> a boolean column "holds_<n>" (null where the where_clause excludes
-                              the row, untested as in dbt) expected True  suite marts.<model>__rules
+                              the row, untested as in dbt) expected True  suite marts.<model>
 
 A test's ``config.where`` becomes a GX row condition when it is one simple comparison
 (``col = 'x'``, ``col <> 1``, ``col is [not] null``); expression tests take any where clause.
@@ -117,12 +117,9 @@ def _expression_check(test: DataTest, n: int) -> tuple[str, str, str]:
     return f"case when {condition} then ({expression}) end", f"holds_{n}", f"{expression} where {condition}"
 
 
-def _query_contract(
-    model: str, tests: list[DataTest], keys: tuple[str, ...], marts: tuple[str, ...]
-) -> TableContract | None:
-    """The relationships and expression_is_true tests of one mart, as boolean columns of one SELECT."""
-    from oversight.gate.suites import TableContract
-
+def _checks(tests: list[DataTest], marts: tuple[str, ...]) -> tuple[list[str], list[Any], tuple[str, ...]]:
+    """The relationships and expression_is_true tests of one mart as boolean SELECT columns, their
+    expectations (True; null: the row is not tested) and the other marts they read."""
     gxe = import_gx().expectations
     columns, expectations, parents = [], [], []
     expressions = 0
@@ -141,26 +138,14 @@ def _query_contract(
         expectations.append(
             gxe.ExpectColumnValuesToBeInSet(column=name, value_set=[True], description=description)
         )
-    if not expectations:
-        return None
-    return TableContract(
-        group="marts",
-        name=f"{model}__rules",
-        table=model,
-        key_columns=keys,
-        query=f"select {', '.join([*keys, *columns])} from {{schema}}.{model} m",
-        requires=(model, *dict.fromkeys(p for p in parents if p != model)),
-        notes=f"The relationships and expression_is_true tests of models/marts/{model}.yml (dbt), "
-        "each a boolean column of one SELECT (null: the row is not tested).",
-        expectations=expectations,
-    )
+    return columns, expectations, tuple(dict.fromkeys(parents))
 
 
 def derived_marts_contracts(
     declared: MartDeclarations, hand_written: dict[str, list[Any]] | None = None
 ) -> list[TableContract]:
-    """Per mart: a suite of its dbt column and uniqueness tests (plus the ``hand_written`` row
-    rules of that mart) and a suite of its relationships and expression tests."""
+    """One suite per mart: its dbt tests, and the ``hand_written`` row rules of that mart. A mart
+    with relationships or expression tests is validated on ``select m.*, <check columns>``."""
     from oversight.gate.suites import TableContract
 
     hand_written = hand_written or {}
@@ -181,21 +166,21 @@ def derived_marts_contracts(
             rules[test.model].append(expectation)
     contracts = []
     for model in declared.marts:
-        keys = declared.keys.get(model, ())
-        expectations = [*rules.get(model, []), *hand_written.get(model, [])]
-        if expectations:
-            contracts.append(
-                TableContract(
-                    group="marts",
-                    name=model,
-                    table=model,
-                    key_columns=keys,
-                    notes=f"The column and uniqueness tests of models/marts/{model}.yml (dbt)"
-                    + (", and the rules of gate/suites.py." if model in hand_written else "."),
-                    expectations=expectations,
-                )
+        columns, checks, parents = _checks(queried.get(model, []), declared.marts)
+        expectations = [*rules.get(model, []), *checks, *hand_written.get(model, [])]
+        if not expectations:
+            continue
+        contracts.append(
+            TableContract(
+                group="marts",
+                name=model,
+                table=model,
+                key_columns=declared.keys.get(model, ()),
+                notes=f"The dbt tests of models/marts/{model}.yml"
+                + (", and the rules of gate/suites.py." if model in hand_written else "."),
+                expectations=expectations,
+                query=f"select m.*, {', '.join(columns)} from {{schema}}.{model} m" if columns else None,
+                requires=(model, *(p for p in parents if p != model)) if columns else None,
             )
-        query = _query_contract(model, queried.get(model, []), keys, declared.marts)
-        if query is not None:
-            contracts.append(query)
+        )
     return contracts
