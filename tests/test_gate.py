@@ -4,6 +4,7 @@ an offending row, after the validation results and Data Docs are written."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from conftest import REPO_ROOT, copy_sample
 from oversight import loader, warehouse
 from oversight.errors import GateFailedError
 from oversight.gate import GateReport, run_gate
+from oversight.gate.suites import contracts_for
 from oversight.settings import get_settings
 
 GX_DIR = REPO_ROOT / "expectations" / "gx"
@@ -31,7 +33,8 @@ create table marts__build.fct_metric_score (
     org_code text, period_start date, metric_id text, framework_version text, peer_group text,
     value numeric, metric_score numeric, quartile integer);
 create table marts__build.fct_segment (
-    org_code text, period_start date, framework_version text, average_score numeric, segment integer,
+    org_code text, period_start date, period_end date, framework_version text, average_score numeric,
+    segment integer, segment_range_low integer, segment_range_high integer,
     rule_id text, segment_status text, coverage numeric, minimum_coverage numeric,
     requires_every_domain boolean, domains_expected integer, domains_scored integer, is_in_deficit boolean,
     deficit_status text, deficit_source_file text, decision_id text);
@@ -39,7 +42,8 @@ create table marts__build.fct_segment (
 insert into marts__build.dim_organisation values
     ('RAA', 'Alpha Hospitals NHS Trust', 'acute'),
     ('RBB', 'Beta Community NHS Trust', 'non_acute'),
-    ('RXX', 'X-Ray Ambulance Service NHS Trust', 'ambulance');
+    ('RXX', 'X-Ray Ambulance Service NHS Trust', 'ambulance'),
+    ('RYY', 'Yankee Hospitals NHS Trust', 'acute');
 
 -- 3 organisations x 2 periods x 2 metrics
 insert into marts__build.fct_metric_value
@@ -57,8 +61,9 @@ from marts__build.fct_metric_value;
 
 -- segmented at 10 of 16 metrics (0.625 >= 0.5) in 4 of 4 domains, not in deficit per a finance file
 insert into marts__build.fct_segment
-select org_code, period_start, 'nof_2025_26', 2.5, 1 + (count(*) % 5)::int, 'NOF25-SEG-2', 'segmented',
-       0.625, 0.5, true, 4, 4, false, 'not_in_deficit', 'finance-positions-2025-26-Q1.csv', null
+select org_code, period_start, (period_start + interval '1 month - 1 day')::date, 'nof_2025_26', 2.5,
+       1 + (count(*) % 5)::int, 1, 4, 'NOF25-SEG-2', 'segmented', 0.625, 0.5, true, 4, 4, false,
+       'not_in_deficit', 'finance-positions-2025-26-Q1.csv', null
 from marts__build.fct_metric_value group by org_code, period_start;
 
 create table marts__build.fct_segment_domain_coverage as
@@ -67,16 +72,17 @@ select org_code, period_start, framework_version, 'access to services' as domain
 from marts__build.fct_segment;
 
 create table marts__build.fct_segment_explanation as
-select org_code, period_start, framework_version, 'cut_point' as item_id, true as contributes
+select org_code, period_start, framework_version, 1 as item_order, 'cut_point' as item_id,
+       'cut_point' as item_type, 'NOF25-SEG-2' as rule_id, true as contributes
 from marts__build.fct_segment;
 
 -- ties share the lowest rank: RAA and RBB at 1.50 are both 1, RXX is 3
--- RZZ is indicative: listed, never ranked, and it does not push RXX down
+-- RYY is indicative: listed, never ranked, and it does not push RXX down
 create table marts__build.fct_league_table as
 select * from (values
     ('acute', date '2024-06-01', 'nof_2025_26', 'RAA', 'segmented', 1.50, 1, 1),
     ('acute', date '2024-06-01', 'nof_2025_26', 'RBB', 'segmented', 1.50, 1, 1),
-    ('acute', date '2024-06-01', 'nof_2025_26', 'RZZ', 'indicative', 1.10, 1, null),
+    ('acute', date '2024-06-01', 'nof_2025_26', 'RYY', 'indicative', 1.10, 1, null),
     ('acute', date '2024-06-01', 'nof_2025_26', 'RXX', 'segmented', 2.50, 2, 3)
 ) v(peer_group, period_start, framework_version, org_code, segment_status, average_score, adjusted_segment,
     league_rank);
@@ -92,7 +98,8 @@ select org_code, period_start, framework_version, average_score, average_score -
 from marts__build.fct_segment;
 
 create table marts__build.fct_segment_history as
-select org_code, framework_version, period_start, segment, true as is_current
+select org_code, framework_version, period_start, timestamptz '2024-08-01 09:00+00' as recorded_at, segment,
+       true as is_current
 from marts__build.fct_segment;
 
 create table marts__build.fct_system_segment as
@@ -100,27 +107,32 @@ select 'QOP' as system_code, period_start, framework_version, max(segment) as se
 from marts__build.fct_segment group by period_start, framework_version;
 
 create table marts__build.dim_organisation_history as
-select org_code, date '2013-04-01' as valid_from, date '2022-06-30' as valid_to, 'STP' as system_type
+select org_code, org_name, date '2013-04-01' as valid_from, date '2022-06-30' as valid_to,
+       'STP' as system_type, false as is_current, 'etr' as interval_basis, 'etr' as system_basis
 from marts__build.dim_organisation
 union all
-select org_code, date '2022-07-01', null, 'ICB' from marts__build.dim_organisation;
+select org_code, org_name, date '2022-07-01', null, 'ICB', true, 'etr', 'etr'
+from marts__build.dim_organisation;
 
 create table marts__build.fct_cqc_rating as
-select org_code, null::text as location_id, 'Overall' as domain, 'Good' as rating, 2 as rating_score,
+select org_code, 'provider' as rating_level, null::text as location_id, 'Overall' as domain,
+       'Good' as rating, 2 as rating_score, date '2024-05-01' as publication_date, 'provider' as rating_basis,
        'Latest_ratings.ods' as source_file, 2 as source_row
 from marts__build.dim_organisation;
 
 create table marts__build.fct_cqc_rating_event as
-select 'RAA' as org_code, 'Overall' as domain, 'downgraded' as change_type, '05_May_2026_Latest_ratings.ods'
-       as detected_in_file, true as is_move_to_inadequate;
+select 'RAA' as org_code, 'provider' as rating_level, null::text as location_id, 'Overall' as domain,
+       'downgraded' as change_type, '05_May_2026_Latest_ratings.ods' as detected_in_file,
+       '01_Apr_2026_Latest_ratings.ods' as compared_with_file, true as is_move_to_inadequate;
 
 create table marts__build.decisions (
     decision_id text, segment integer, decided_by text, source_document text);
 insert into marts__build.decisions values ('d1', 5, 'regional team', 'letter 2025-09-30');
 
--- marts the manifest declares that no hand-written suite checks beyond their presence
-create table marts__build.fct_segment_path (org_code text);
-create table marts__build.fct_published_reconciliation (org_code text);
+-- empty marts: their derived rules hold on no rows
+create table marts__build.fct_segment_path (
+    org_code text, period_start date, framework_version text, path_order integer, path_status text);
+create table marts__build.fct_published_reconciliation (org_code text, quarter_start date);
 """
 
 
@@ -129,17 +141,26 @@ def execute(target, sql: str, params: tuple | None = None) -> None:  # noqa: ANN
         conn.execute(sql, params)
 
 
+def dbt_parse(settings):  # noqa: ANN001, ANN201
+    """`dbt parse` of settings.dbt_project_dir into settings.dbt_target_dir (reads the profile's env
+    vars, opens no connection); partial when a manifest of the same project is already there."""
+    from oversight import transform
+
+    parse_target = warehouse.Connection.from_url("postgresql://postgres@127.0.0.1:5432/postgres")
+    result = transform.run_dbt(["parse"], parse_target, settings)
+    assert result.success, result.failures
+    return settings
+
+
 @pytest.fixture(scope="module")
 def gate_settings(tmp_path_factory: pytest.TempPathFactory):
     """Settings whose Data Docs site is a temporary folder shared by this module's tests, with the
-    manifest of a real `dbt parse` there (the marts gate lists the marts dbt declares)."""
-    from oversight import transform
-
-    settings = get_settings().model_copy(update=dict(home=tmp_path_factory.mktemp("gate-home")))
-    parse_target = warehouse.Connection.from_url("postgresql://postgres@127.0.0.1:5432/postgres")
-    result = transform.run_dbt(["parse"], parse_target, settings)  # reads env vars, opens no connection
-    assert result.success, result.failures
-    return settings
+    manifest of a real `dbt parse` of a copy of the dbt project there (the marts gate's tables and
+    row rules come from the manifest)."""
+    home = tmp_path_factory.mktemp("gate-home")
+    project = home / "dbt_project"
+    shutil.copytree(REPO_ROOT / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
+    return dbt_parse(get_settings().model_copy(update=dict(home=home, dbt_project_dir=project)))
 
 
 @pytest.fixture
@@ -181,26 +202,19 @@ def test_valid_marts_pass_and_data_docs_are_built(marts, gate_settings) -> None:
     assert report.success and report.failures == []
     assert report.evaluated > 10 and report.passed == report.evaluated and report.failed == 0
     assert report.skipped == []
-    assert set(report.suites_validated) == {
+    # a suite per mart with dbt tests (fct_segment_path, fct_published_reconciliation: on no rows),
+    # the schema and the hand-written invariants
+    assert set(report.suites_validated) == {c.suite_name for c in contracts_for("marts", gate_settings)}
+    assert {
         "marts.schema",
-        "marts.dim_metric",
         "marts.dim_organisation",
         "marts.fct_metric_value",
-        "marts.fct_metric_value__org_in_dim_organisation",
-        "marts.fct_metric_score",
         "marts.fct_segment",
         "marts.fct_segment__status_invariants",
-        "marts.fct_segment__explained",
-        "marts.fct_league_table",
-        "marts.fct_domain_score",
-        "marts.fct_segment_sensitivity",
+        "marts.fct_segment_path",
         "marts.decisions",
-        "marts.fct_segment_history",
-        "marts.fct_system_segment",
-        "marts.dim_organisation_history",
-        "marts.fct_cqc_rating",
-        "marts.fct_cqc_rating_event",
-    }
+    } <= set(report.suites_validated)
+    assert len(report.suites_validated) == 20
     index = Path(report.data_docs_index)
     assert index == gate_settings.data_docs_site_dir / "index.html" and index.is_file()
     assert "marts.fct_metric_value" in index.read_text()
@@ -239,9 +253,12 @@ def test_a_numerator_above_its_denominator_fails(marts, gate_settings) -> None: 
         "where org_code = 'RBB' and period_start = '2024-07-01' and metric_id = 'ae_4hr_type1'",
     )
     message = str(gate_failure(marts, gate_settings))
-    assert "expect_column_pair_values_a_to_be_greater_than_b on marts__build.fct_metric_value" in message
-    assert "denominator >= numerator where unit == '%': 1 of 12 rows unexpected" in message
-    assert "{org_code: RBB, period_start: 2024-07-01, metric_id: ae_4hr_type1," in message
+    # the dbt test expression_is_true of fct_metric_value.yml, checked by GX on the expression
+    assert (
+        "expect_column_values_to_be_in_set on marts__build.fct_metric_value(holds_1) in {True} "
+        "[unit <> '%' or numerator <= denominator]: 1 of 12 rows unexpected, "
+        "e.g. {org_code: RBB, period_start: 2024-07-01, metric_id: ae_4hr_type1, holds_1: False}"
+    ) in message
 
 
 def test_a_duplicate_segment_row_fails(marts, gate_settings) -> None:  # noqa: ANN001
@@ -268,25 +285,17 @@ def test_a_metric_value_for_an_unknown_organisation_fails(marts, gate_settings) 
     )
     error = gate_failure(marts, gate_settings)
     [failure] = error.report.failures
-    assert failure["suite"] == "marts.fct_metric_value__org_in_dim_organisation"
+    assert failure["suite"] == "marts.fct_metric_value"  # its dbt relationships test
     assert failure["example_rows"] == [
         {
             "org_code": "RZZ",
             "period_start": "2024-06-01",
             "metric_id": "ae_4hr_all",
-            "dim_organisation_org_code": None,
+            "org_code_in_dim_organisation": False,
         }
     ]
-    assert "every org_code of fct_metric_value is in dim_organisation" in str(error)
+    assert "every org_code of fct_metric_value is in dim_organisation.org_code" in str(error)
     assert "1 of 13 rows unexpected, e.g. {org_code: RZZ" in str(error)
-
-
-def test_league_ranks_that_are_not_competition_ranks_fail(marts, gate_settings) -> None:  # noqa: ANN001
-    # dense ranking (1, 1, 2) instead of competition ranking (1, 1, 3)
-    execute(marts, "update marts__build.fct_league_table set league_rank = 2 where org_code = 'RXX'")
-    error = gate_failure(marts, gate_settings)
-    assert "expect_column_pair_values_to_be_equal" in str(error)
-    assert "fct_league_table" in str(error) and "RXX" in str(error)
 
 
 def test_a_segmented_row_below_the_minimum_coverage_fails(marts, gate_settings) -> None:  # noqa: ANN001
@@ -331,20 +340,16 @@ def test_a_segment_on_insufficient_data_fails(marts, gate_settings) -> None:  # 
         "where org_code = 'RBB'",
     )
     error = gate_failure(marts, gate_settings)
-    assert "an insufficient_data row has no segment" in str(error) and "RBB" in str(error)
+    rule = "(segment is null) = (segment_status = 'insufficient_data' and decision_id is null)"
+    assert f"[{rule}]" in str(error)
+    assert "RBB" in str(error)
 
 
 def test_a_league_rank_without_segmented_fails(marts, gate_settings) -> None:  # noqa: ANN001
-    execute(marts, "update marts__build.fct_league_table set league_rank = 1 where org_code = 'RZZ'")
+    execute(marts, "update marts__build.fct_league_table set league_rank = 1 where org_code = 'RYY'")
     error = gate_failure(marts, gate_settings)
-    assert "no league rank without segmented" in str(error) and "RZZ" in str(error)
-
-
-def test_a_segment_without_explanation_fails(marts, gate_settings) -> None:  # noqa: ANN001
-    execute(marts, "delete from marts__build.fct_segment_explanation where org_code = 'RBB'")
-    error = gate_failure(marts, gate_settings)
-    assert "every segment row has at least one contributing explanation row" in str(error)
-    assert "RBB" in str(error)
+    assert "[(league_rank is not null) = (segment_status = 'segmented')]" in str(error)
+    assert "RYY" in str(error)
 
 
 def test_a_missing_marts_table_fails_with_a_clear_message(marts, gate_settings) -> None:  # noqa: ANN001
@@ -353,10 +358,9 @@ def test_a_missing_marts_table_fails_with_a_clear_message(marts, gate_settings) 
     [failure] = error.report.failures
     assert failure["example_rows"] == ["fct_segment"]
     assert "[the marts tables of the contract exist in the schema]: missing fct_segment" in str(error)
-    assert error.report.skipped == [
-        "marts.fct_segment: table(s) marts__build.fct_segment missing",
-        "marts.fct_segment__status_invariants: table(s) marts__build.fct_segment missing",
-        "marts.fct_segment__explained: table(s) marts__build.fct_segment missing",
+    assert sorted(error.report.skipped) == [
+        f"marts.fct_segment{suite}: table(s) marts__build.fct_segment missing"
+        for suite in ("", "__status_invariants")
     ]
 
 
@@ -408,3 +412,93 @@ def test_raw_gate_checks_just_the_given_loads(fresh_db, landing, gate_settings) 
     assert not any(s.startswith("raw.cqc_ratings") for s in skipped)
     # the good loads still pass: only the given loads are validated
     assert run_gate("raw", fresh_db, "raw", load_ids=load_ids, settings=settings).success
+
+
+LEAGUE_STATUS_TEST = """        description: segmented | indicative | insufficient_data (fct_segment).
+        data_tests:
+          - accepted_values:
+              arguments:
+                values: [segmented, indicative]
+"""
+
+
+def test_a_dbt_test_added_to_a_mart_yaml_becomes_a_gx_expectation(  # noqa: ANN201
+    marts, gate_settings, tmp_path: Path
+):
+    """One declaration per rule: an accepted_values test added to fct_league_table.yml (in a copy of
+    the project) is checked by the gate, naming the rule, the table and the offending row."""
+
+    def league_rules(settings) -> list[dict]:  # noqa: ANN001
+        [suite] = [c for c in contracts_for("marts", settings) if c.suite_name == "marts.fct_league_table"]
+        return [e.configuration.to_json_dict() for e in suite.expectations]
+
+    home, project = tmp_path / "home", tmp_path / "dbt_project"
+    shutil.copytree(gate_settings.dbt_project_dir, project)
+    shutil.copytree(gate_settings.dbt_target_dir, home / "dbt" / "target")  # partial parse: ~1 s
+    yml = project / "models" / "marts" / "fct_league_table.yml"
+    text = yml.read_text()
+    assert text.count(LEAGUE_STATUS_TEST.splitlines()[0] + "\n") == 1
+    yml.write_text(text.replace(LEAGUE_STATUS_TEST.splitlines()[0] + "\n", LEAGUE_STATUS_TEST))
+    settings = dbt_parse(gate_settings.model_copy(update=dict(home=home, dbt_project_dir=project)))
+
+    added = {
+        "type": "expect_column_values_to_be_in_set",
+        "kwargs": {"column": "segment_status", "value_set": ["segmented", "indicative"]},
+    }
+    before = [{k: e[k] for k in ("type", "kwargs")} for e in league_rules(gate_settings)]
+    after = [{k: e[k] for k in ("type", "kwargs")} for e in league_rules(settings)]
+    assert added not in before and added in after
+    after.remove(added)
+    assert after == before  # nothing else changed
+
+    # a row breaking the new rule fails the gate; the suite JSON of the copy's rules is put back
+    suite_json = GX_DIR / "expectations" / "marts" / "fct_league_table.json"
+    committed = suite_json.read_bytes()
+    execute(
+        marts,
+        "update marts__build.fct_league_table set segment_status = 'provisional' where org_code = 'RYY'",
+    )
+    try:
+        error = gate_failure(marts, settings)
+    finally:
+        suite_json.write_bytes(committed)
+    [failure] = error.report.failures
+    assert failure["suite"] == "marts.fct_league_table"
+    assert (
+        "expect_column_values_to_be_in_set on marts__build.fct_league_table(segment_status) "
+        "in {segmented, indicative}: 1 of 4 rows unexpected, e.g. {peer_group: acute, "
+        "period_start: 2024-06-01, framework_version: nof_2025_26, org_code: RYY, "
+        "segment_status: provisional}"
+    ) in str(error)
+
+
+def test_dbt_tests_the_gate_cannot_check_are_left_to_dbt() -> None:
+    from oversight.dbt_manifest import DataTest, MartDeclarations
+    from oversight.gate.derived import derived_marts_contracts
+
+    def test(name: str, column: str | None = "status", where: str | None = None, **kwargs) -> DataTest:  # noqa: ANN003
+        return DataTest(f"test.{name}.{column}.{where}", "m", name, column, kwargs, where, "error")
+
+    declared = MartDeclarations(
+        marts=("m", "n"),
+        keys={"m": ("id",)},
+        tests=(
+            test("not_null", where="kind = 'a'"),  # one comparison: a GX row condition
+            test("not_null", where="kind = 'a' and n > 1"),  # more: left to dbt
+            DataTest("test.warn", "m", "unique", "id", {}, None, "warn"),  # advisory: left to dbt
+            test("relationships", to="ref('a_seed')", field="code"),  # outside the marts: left to dbt
+            test("relationships", column="n_id", to="ref('n')", field="id"),
+            test("expression_is_true", column=None, expression="a <= b", where_clause="b is not null"),
+            test("some_other_generic_test"),
+        ),
+        singular_tests=(),
+    )
+    [suite] = derived_marts_contracts(declared)
+    not_null, *checks = suite.expectations
+    assert not_null.configuration.to_json_dict()["kwargs"]["row_condition"]["parameter"] == "a"
+    assert suite.suite_name == "marts.m" and suite.requires == ("m", "n")
+    assert suite.query == (
+        "select m.*, (n_id is null or exists (select 1 from {schema}.n p where p.id = m.n_id)) as n_id_in_n, "
+        "case when (b is not null) then (a <= b) end as holds_1 from {schema}.m m"
+    )
+    assert [e.column for e in checks] == ["n_id_in_n", "holds_1"]

@@ -201,9 +201,28 @@ def _add_datasource(context: Any, name: str, target: Connection, schema: str) ->
         )
 
 
+_SQL_LITERAL = re.compile(r"'(?:[^']|'')*'")
+
+
+def _percent_free(query: str) -> str:
+    """The query with each ``%`` of a string literal spelled ``chr(37)``: GX compiles a query asset
+    for the psycopg driver, where a literal ``'%'`` reaches PostgreSQL as ``'%%'`` (so a derived
+    dbt expression such as ``unit <> '%'`` would hold on every row)."""
+
+    def spell(match: re.Match[str]) -> str:
+        literal = match.group(0)
+        if "%" not in literal:
+            return literal
+        parts = literal[1:-1].split("%")
+        return "(" + " || chr(37) || ".join(f"'{part}'" for part in parts) + ")"
+
+    return _SQL_LITERAL.sub(spell, query)
+
+
 def _add_asset(datasource: Any, contract: TableContract, schema: str, load_ids: list[int] | None) -> Any:
     if contract.query:
-        return datasource.add_query_asset(name=contract.name, query=contract.query.format(schema=schema))
+        query = _percent_free(contract.query.format(schema=schema))
+        return datasource.add_query_asset(name=contract.name, query=query)
     if contract.by_load and load_ids is not None:
         query = f"select * from {schema}.{contract.table} where _load_id in ({', '.join(map(str, load_ids))})"
         return datasource.add_query_asset(name=contract.name, query=query)

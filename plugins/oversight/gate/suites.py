@@ -17,20 +17,17 @@ RAW (schema ``raw``; every source column is text)
   raw.schema        the three raw tables exist
 
 MARTS (schema given, normally ``marts__build``)
-  marts.dim_organisation      org_code unique and not null; org_name not null; peer_group in set
-  marts.fct_metric_value      value between 0 and 100 where unit = '%'; numerator <= denominator (shares);
-                              (org_code, period_start, metric_id) unique
-  marts.fct_metric_value__org_in_dim_organisation
-                              every org_code of fct_metric_value is in dim_organisation
-  marts.fct_metric_score      metric_score between 1 and 4; quartile in 1..4;
-                              (org_code, period_start, metric_id, framework_version) unique
-  marts.fct_segment           segment in 1..5; rule_id not null;
-                              (org_code, period_start, framework_version) unique
+  The row rules dbt declares as generic tests on the marts (not_null, unique, accepted_values,
+  accepted_range, unique_combination, relationships between marts, expression_is_true) are derived
+  from the dbt manifest at run time (``oversight.gate.derived``): one declaration per rule, the
+  dbt YAML. Written here are only the rules dbt does not declare:
+  marts.fct_segment_history   one current version per organisation, framework and period; segments 1..5
+  marts.fct_cqc_rating        rating in the CQC value set
+  marts.decisions             segment in 1..5; decided_by and source_document not null
   marts.fct_segment__status_invariants
-                              no segmented row below the minimum coverage (seed coverage_rules), no
-                              defaulted deficit flag, no segment on insufficient data
-  marts.fct_league_table      competition ranks among segmented trusts; no rank without segmented
-  marts.schema                the four marts tables exist
+                              no segmented row below the minimum coverage (seed coverage_rules) in any
+                              framework, no defaulted deficit flag, deficit status consistent
+  marts.schema                the marts dbt declares exist
 """
 
 from __future__ import annotations
@@ -81,7 +78,6 @@ CQC_RATINGS = (
     "Insufficient evidence to rate",
 )
 CQC_DOMAINS = ("Overall", "Safe", "Effective", "Caring", "Responsive", "Well-led")
-PEER_GROUPS = ("acute", "non_acute", "ambulance", "unknown")
 
 HAND_WRITTEN_RAW_TABLES = ("ae_monthly", "ods_trusts", "cqc_ratings")
 
@@ -235,118 +231,62 @@ def _declared_raw_contracts() -> list[TableContract]:
 
 
 def marts_contracts(settings: Settings | None = None) -> list[TableContract]:
-    from oversight.dbt_manifest import published_marts
+    """The marts suites: the row rules dbt declares (``oversight.gate.derived``), then the rules
+    written here, which dbt does not declare. A mart deleted from dbt takes its suites with it."""
+    from oversight.dbt_manifest import mart_declarations
+    from oversight.gate.derived import derived_marts_contracts
 
+    declared = mart_declarations(settings)
+    contracts = [
+        _schema_contract("marts", declared.marts),
+        *derived_marts_contracts(declared, _hand_written_mart_rules()),
+        *_hand_written_mart_queries(),
+    ]
+    return [c for c in contracts if set(c.required_tables) <= set(declared.marts)]
+
+
+def _hand_written_mart_rules() -> dict[str, list[Any]]:
+    """Row rules on one mart that no dbt test declares; they join the mart's derived suite."""
     gxe = import_gx().expectations
     from great_expectations.expectations.row_conditions import Column
 
-    metric_key = ("org_code", "period_start", "metric_id")
-    score_key = (*metric_key, "framework_version")
-    segment_key = ("org_code", "period_start", "framework_version")
-    marts = published_marts(settings)
-    contracts = [
-        TableContract(
-            group="marts",
-            name="dim_organisation",
-            table="dim_organisation",
-            key_columns=("org_code",),
-            notes="One row per organisation, with its peer group.",
-            expectations=[
-                gxe.ExpectColumnValuesToNotBeNull(column="org_code"),
-                gxe.ExpectColumnValuesToBeUnique(column="org_code"),
-                gxe.ExpectColumnValuesToNotBeNull(column="org_name"),
-                gxe.ExpectColumnValuesToBeInSet(column="peer_group", value_set=list(PEER_GROUPS)),
-            ],
-        ),
-        TableContract(
-            group="marts",
-            name="dim_metric",
-            table="dim_metric",
-            key_columns=("metric_id",),
-            notes="One row per metric of the catalogue, with its polarity.",
-            expectations=[
-                gxe.ExpectColumnValuesToNotBeNull(column="metric_id"),
-                gxe.ExpectColumnValuesToBeUnique(column="metric_id"),
-                gxe.ExpectColumnValuesToBeInSet(
-                    column="polarity", value_set=["higher_is_better", "lower_is_better"]
-                ),
-            ],
-        ),
-        TableContract(
-            group="marts",
-            name="fct_metric_value",
-            table="fct_metric_value",
-            key_columns=metric_key,
-            notes="One value per organisation, period and metric; percentages lie in 0..100.",
-            expectations=[
-                gxe.ExpectColumnValuesToBeBetween(
-                    column="value", min_value=0, max_value=100, row_condition=Column("unit") == "%"
-                ),
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="denominator",
-                    column_B="numerator",
-                    or_equal=True,
-                    ignore_row_if="either_value_is_missing",
-                    # shares only: a score's numerator is score x respondents (staff survey themes)
-                    row_condition=Column("unit") == "%",
-                ),
-                gxe.ExpectCompoundColumnsToBeUnique(column_list=list(metric_key)),
-            ],
-        ),
-        TableContract(
-            group="marts",
-            name="fct_metric_value__org_in_dim_organisation",
-            table="fct_metric_value",
-            key_columns=metric_key,
-            query=(
-                "select v.org_code, v.period_start, v.metric_id, d.org_code as dim_organisation_org_code "
-                "from {schema}.fct_metric_value v "
-                "left join {schema}.dim_organisation d on d.org_code = v.org_code"
+    return {
+        "fct_segment_history": [
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["org_code", "framework_version", "period_start"],
+                row_condition=Column("is_current") == True,  # noqa: E712 - a GX row condition
+                description="one current version per organisation, framework and period",
             ),
-            requires=("fct_metric_value", "dim_organisation"),
-            notes="Every org_code of fct_metric_value is in dim_organisation (no orphan metric values).",
-            expectations=[
-                gxe.ExpectColumnValuesToNotBeNull(
-                    column="dim_organisation_org_code",
-                    description="every org_code of fct_metric_value is in dim_organisation",
-                ),
-            ],
-        ),
-        TableContract(
-            group="marts",
-            name="fct_metric_score",
-            table="fct_metric_score",
-            key_columns=score_key,
-            notes="One score per organisation, period, metric and framework; scores 1..4, quartiles 1..4.",
-            expectations=[
-                gxe.ExpectColumnValuesToBeBetween(column="metric_score", min_value=1, max_value=4),
-                gxe.ExpectColumnValuesToBeInSet(column="quartile", value_set=[1, 2, 3, 4]),
-                gxe.ExpectCompoundColumnsToBeUnique(column_list=list(score_key)),
-            ],
-        ),
-        TableContract(
-            group="marts",
-            name="fct_segment",
-            table="fct_segment",
-            key_columns=segment_key,
-            notes="One segment (1..5) per organisation, period and framework, with the rule that set it.",
-            expectations=[
-                gxe.ExpectColumnValuesToBeInSet(column="segment", value_set=[1, 2, 3, 4, 5]),
-                gxe.ExpectCompoundColumnsToBeUnique(column_list=list(segment_key)),
-                gxe.ExpectColumnValuesToNotBeNull(column="rule_id"),
-            ],
-        ),
+            gxe.ExpectColumnValuesToBeInSet(column="segment", value_set=[1, 2, 3, 4, 5]),
+        ],
+        "fct_cqc_rating": [
+            gxe.ExpectColumnValuesToBeInSet(column="rating", value_set=list(CQC_RATINGS)),
+        ],
+        "decisions": [
+            gxe.ExpectColumnValuesToBeInSet(column="segment", value_set=[1, 2, 3, 4, 5]),
+            gxe.ExpectColumnValuesToNotBeNull(column="decided_by"),
+            gxe.ExpectColumnValuesToNotBeNull(column="source_document"),
+        ],
+    }
+
+
+def _hand_written_mart_queries() -> list[TableContract]:
+    """Invariants across columns that no dbt test declares, checked on a SELECT."""
+    gxe = import_gx().expectations
+
+    return [
         TableContract(
             group="marts",
             name="fct_segment__status_invariants",
             table="fct_segment",
-            key_columns=segment_key,
+            key_columns=("org_code", "period_start", "framework_version"),
             query=(
                 "select org_code, period_start, framework_version, segment_status, coverage, "
                 "minimum_coverage, "
                 # no segmented row below the minimum coverage (and a scored metric in every domain where
                 # the rule asks for it), unless a recorded decision or a fired trigger sets the segment
-                # (SOF 2016/17 segment 2, NOF 2021/22 segment 3 stand whatever else is missing)
+                # (SOF 2016/17 segment 2, NOF 2021/22 segment 3 stand whatever else is missing); dbt
+                # declares this for nof_2025_26 only
                 "(segment_status <> 'segmented' or decision_id is not null "
                 " or (framework_version = 'sof_2016_17' and segment = 2) "
                 " or (framework_version = 'nof_2021_22' and segment = 3) "
@@ -357,21 +297,14 @@ def marts_contracts(settings: Settings | None = None) -> list[TableContract]:
                 "(is_in_deficit is null or deficit_source_file is not null) as is_deficit_flag_sourced, "
                 "(framework_version <> 'nof_2025_26' "
                 " or (deficit_status = 'unknown') = (is_in_deficit is null)) "
-                "as is_deficit_status_consistent, "
-                # insufficient data has no segment (unless a recorded decision sets one)
-                "(segment_status <> 'insufficient_data' or segment is null or decision_id is not null) "
-                "as is_insufficient_data_unsegmented "
+                "as is_deficit_status_consistent "
                 "from {schema}.fct_segment"
             ),
             notes=(
-                "Status invariants: no segmented row below the minimum coverage, no defaulted deficit "
-                "flag, no segment on insufficient data."
+                "Status invariants dbt does not declare: no segmented row below the minimum coverage in "
+                "any framework, no defaulted deficit flag."
             ),
             expectations=[
-                gxe.ExpectColumnValuesToBeInSet(
-                    column="segment_status", value_set=["segmented", "indicative", "insufficient_data"]
-                ),
-                gxe.ExpectColumnValuesToNotBeNull(column="segment_status"),
                 gxe.ExpectColumnValuesToBeInSet(
                     column="is_segmented_only_at_minimum_coverage",
                     value_set=[True],
@@ -387,198 +320,8 @@ def marts_contracts(settings: Settings | None = None) -> list[TableContract]:
                     value_set=[True],
                     description="deficit_status is unknown exactly when is_in_deficit is null",
                 ),
-                gxe.ExpectColumnValuesToBeInSet(
-                    column="is_insufficient_data_unsegmented",
-                    value_set=[True],
-                    description="an insufficient_data row has no segment",
-                ),
             ],
         ),
-        TableContract(
-            group="marts",
-            name="fct_segment__explained",
-            table="fct_segment",
-            key_columns=segment_key,
-            query=(
-                "select s.org_code, s.period_start, s.framework_version, min(e.item_id) as first_explanation "
-                "from {schema}.fct_segment s left join {schema}.fct_segment_explanation e "
-                "on e.org_code = s.org_code and e.period_start = s.period_start "
-                "and e.framework_version = s.framework_version and e.contributes "
-                "group by s.org_code, s.period_start, s.framework_version"
-            ),
-            requires=("fct_segment", "fct_segment_explanation"),
-            notes="Every segment row has at least one contributing explanation row.",
-            expectations=[
-                gxe.ExpectColumnValuesToNotBeNull(
-                    column="first_explanation",
-                    description="every segment row has at least one contributing explanation row",
-                ),
-            ],
-        ),
-        TableContract(
-            group="marts",
-            name="fct_league_table",
-            table="fct_league_table",
-            key_columns=("peer_group", "period_start", "org_code"),
-            query=(
-                "select peer_group, period_start, org_code, segment_status, league_rank, "
-                "case when segment_status = 'segmented' then rank() over ("
-                "partition by peer_group, period_start, framework_version, segment_status = 'segmented' "
-                "order by adjusted_segment, average_score) end as competition_rank, "
-                "(league_rank is not null) = (segment_status = 'segmented') as is_ranked_only_if_segmented "
-                "from {schema}.fct_league_table"
-            ),
-            notes=(
-                "League ranks are competition ranks among the segmented trusts (ties share the lowest "
-                "rank, the next rank skips); no league rank without segment_status = 'segmented'."
-            ),
-            expectations=[
-                gxe.ExpectColumnPairValuesToBeEqual(
-                    column_A="league_rank",
-                    column_B="competition_rank",
-                    ignore_row_if="both_values_are_missing",
-                    description="league ranks are competition ranks on adjusted segment then average score",
-                ),
-                gxe.ExpectColumnValuesToBeInSet(
-                    column="is_ranked_only_if_segmented",
-                    value_set=[True],
-                    description="no league rank without segmented, and every segmented trust ranked",
-                ),
-            ],
-        ),
-        TableContract(
-            group="marts",
-            name="fct_domain_score",
-            table="fct_domain_score",
-            key_columns=("org_code", "period_start", "framework_version", "domain"),
-            notes="Domain scores lie in 1..4, quartiles in 1..4.",
-            expectations=[
-                gxe.ExpectColumnValuesToBeBetween(column="domain_score", min_value=1, max_value=4),
-                gxe.ExpectColumnValuesToBeInSet(column="domain_quartile", value_set=[1, 2, 3, 4]),
-                gxe.ExpectCompoundColumnsToBeUnique(
-                    column_list=["org_code", "period_start", "framework_version", "domain"]
-                ),
-            ],
-        ),
-        TableContract(
-            group="marts",
-            name="fct_segment_sensitivity",
-            table="fct_segment_sensitivity",
-            key_columns=segment_key,
-            notes="The likely range contains the average score; best rank <= worst rank.",
-            expectations=[
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="average_score", column_B="likely_average_low", or_equal=True
-                ),
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="likely_average_high", column_B="average_score", or_equal=True
-                ),
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="likely_rank_worst", column_B="likely_rank_best", or_equal=True
-                ),
-            ],
-        ),
-        TableContract(
-            group="marts",
-            name="fct_segment_history",
-            table="fct_segment_history",
-            key_columns=("org_code", "framework_version", "period_start"),
-            notes="One current version per organisation, framework and period; segments 1..5.",
-            expectations=[
-                gxe.ExpectCompoundColumnsToBeUnique(
-                    column_list=["org_code", "framework_version", "period_start"],
-                    row_condition=Column("is_current") == True,  # noqa: E712 - a GX row condition
-                ),
-                gxe.ExpectColumnValuesToBeInSet(column="segment", value_set=[1, 2, 3, 4, 5]),
-            ],
-        ),
-        TableContract(
-            group="marts",
-            name="fct_system_segment",
-            table="fct_system_segment",
-            key_columns=("system_code", "period_start", "framework_version"),
-            notes="One segment (1..5) per system, period and framework, with the rule that set it.",
-            expectations=[
-                gxe.ExpectColumnValuesToBeInSet(column="segment", value_set=[1, 2, 3, 4, 5]),
-                gxe.ExpectCompoundColumnsToBeUnique(
-                    column_list=["system_code", "period_start", "framework_version"]
-                ),
-                gxe.ExpectColumnValuesToNotBeNull(column="rule_id"),
-            ],
-        ),
-        TableContract(
-            group="marts",
-            name="dim_organisation_history",
-            table="dim_organisation_history",
-            key_columns=("org_code", "valid_from"),
-            notes="Validity intervals per trust: STP before 1 July 2022, ICB from then; no duplicates.",
-            expectations=[
-                gxe.ExpectColumnValuesToNotBeNull(column="org_code"),
-                gxe.ExpectColumnValuesToNotBeNull(column="valid_from"),
-                gxe.ExpectCompoundColumnsToBeUnique(column_list=["org_code", "valid_from"]),
-                gxe.ExpectColumnValuesToBeInSet(column="system_type", value_set=["STP", "ICB"]),
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="valid_to",
-                    column_B="valid_from",
-                    or_equal=True,
-                    ignore_row_if="either_value_is_missing",
-                ),
-            ],
-        ),
-        TableContract(
-            group="marts",
-            name="fct_cqc_rating",
-            table="fct_cqc_rating",
-            key_columns=("org_code", "location_id", "domain"),
-            notes="CQC ratings of the newest workbook: known ratings and domains, scores 1..4, traceable.",
-            expectations=[
-                gxe.ExpectColumnValuesToBeInSet(column="rating", value_set=list(CQC_RATINGS)),
-                gxe.ExpectColumnValuesToBeInSet(column="domain", value_set=list(CQC_DOMAINS)),
-                gxe.ExpectColumnValuesToBeBetween(column="rating_score", min_value=1, max_value=4),
-                gxe.ExpectColumnValuesToNotBeNull(column="source_file"),
-                gxe.ExpectColumnValuesToNotBeNull(column="source_row"),
-            ],
-        ),
-        TableContract(
-            group="marts",
-            name="fct_cqc_rating_event",
-            table="fct_cqc_rating_event",
-            key_columns=("org_code", "domain", "detected_in_file"),
-            notes="Rating changes between consecutive workbooks, each dated and traced to both files.",
-            expectations=[
-                gxe.ExpectColumnValuesToBeInSet(
-                    column="change_type",
-                    value_set=[
-                        "downgraded",
-                        "upgraded",
-                        "changed",
-                        "republished",
-                        "first_rated",
-                        "withdrawn",
-                    ],
-                ),
-                gxe.ExpectColumnValuesToNotBeNull(column="detected_in_file"),
-                gxe.ExpectColumnValuesToNotBeNull(column="is_move_to_inadequate"),
-            ],
-        ),
-        TableContract(
-            group="marts",
-            name="decisions",
-            table="decisions",
-            key_columns=("decision_id",),
-            notes="Every decision has an id, a segment 1..5, who decided and the source.",
-            expectations=[
-                gxe.ExpectColumnValuesToBeUnique(column="decision_id"),
-                gxe.ExpectColumnValuesToBeInSet(column="segment", value_set=[1, 2, 3, 4, 5]),
-                gxe.ExpectColumnValuesToNotBeNull(column="decided_by"),
-                gxe.ExpectColumnValuesToNotBeNull(column="source_document"),
-            ],
-        ),
-    ]
-    # A mart deleted from dbt takes its suites with it; the schema contract lists what dbt declares.
-    return [
-        _schema_contract("marts", marts),
-        *(c for c in contracts if set(c.required_tables) <= set(marts)),
     ]
 
 
