@@ -10,6 +10,7 @@
 | WAREHOUSE_DB    | database created in the embedded server (oversight)                           |
 | DBT_PROJECT_DIR | the dbt project, e.g. a copy with edited rule seeds (<repo>/dbt_project)      |
 | OVERSIGHT_BUILD_LOCK_WAIT | seconds a build waits for another run's build+publish (1800) |
+| OVERSIGHT_SOURCE_LOCK_WAIT | seconds a load or raw validation waits for another run of its source (1800) |
 | OVERSIGHT_PUBLISH_LOCK_TIMEOUT | lock_timeout of each publish transaction, seconds (2)  |
 | OVERSIGHT_PUBLISH_ATTEMPTS | attempts of each publish transaction, with back-off (6)     |
 | OVERSIGHT_RUN_ID | the run id reports are filed under (set by `oversight.cli run`)     |
@@ -53,6 +54,8 @@ class Settings:
     dbt_project_dir: Path = DBT_PROJECT_DIR
     # faults: how long a second build waits for the build lock before giving up (it says so)
     build_lock_wait_seconds: float = 1800.0
+    # how long a load or raw validation waits for another run of the same source (it says so)
+    source_lock_wait_seconds: float = 1800.0
     # publish: lock_timeout of each swap / clean-up transaction, and how many attempts with back-off
     publish_lock_timeout_seconds: float = 2.0
     publish_attempts: int = 6
@@ -102,6 +105,7 @@ def get_settings() -> Settings:
         embedded_db=os.environ.get("WAREHOUSE_DB", "oversight"),
         dbt_project_dir=Path(os.environ.get("DBT_PROJECT_DIR") or DBT_PROJECT_DIR).resolve(),
         build_lock_wait_seconds=float(os.environ.get("OVERSIGHT_BUILD_LOCK_WAIT", "1800")),
+        source_lock_wait_seconds=float(os.environ.get("OVERSIGHT_SOURCE_LOCK_WAIT", "1800")),
         publish_lock_timeout_seconds=float(os.environ.get("OVERSIGHT_PUBLISH_LOCK_TIMEOUT", "2")),
         publish_attempts=int(os.environ.get("OVERSIGHT_PUBLISH_ATTEMPTS", "6")),
     )

@@ -9,7 +9,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'cancer_provider_monthly') }}
+    {{ validated_rows('cancer_provider_monthly') }}
 
 ),
 

@@ -5,7 +5,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'mhsds_monthly') }}
+    {{ validated_rows('mhsds_monthly') }}
 
 ),
 

@@ -7,7 +7,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'ods_trusts') }}
+    {{ validated_rows('ods_trusts') }}
 
 ),
 
