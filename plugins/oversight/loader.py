@@ -349,10 +349,8 @@ def ingest_source(
     spec = get_source(source)
     target = target or warehouse.resolve(settings)
     results = []
-    with (
-        source_lock.holding(target, source, "load", settings) as hold,
-        warehouse.connect(target) as conn,
-    ):
+    with source_lock.holding(target, source, "load", settings) as hold:
+        conn = hold.conn
         if lock_report is not None:
             lock_report.update(hold.as_report())
         scanned = landing.scan(settings.landing_dir)

@@ -5,8 +5,10 @@ separate Airflow tasks, so each holds the lock for as long as it works; between 
 manifest row says where it stands (`validation` pending). A second run of the same source waits,
 polling, logs whom it waits for and puts it in its report; after OVERSIGHT_SOURCE_LOCK_WAIT seconds
 it gives up with SourceLockTimeout naming the holder. The key is `hashtext('load:<source>')`, the
-same key the loader's per-load transaction lock takes, so both exclude each other. A killed
-process's session ends and the server releases its lock: no stale lock survives a crash.
+same key the loader's per-load transaction lock takes, so both exclude each other: do the work on
+the session that holds the lock (`hold.conn`; a second session of the same process would wait for
+the first). A killed process's session ends and the server releases its lock: no stale lock
+survives a crash.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class SourceLockTimeout(RuntimeError):
 class SourceHold:
     source: str
     stage: str
+    conn: psycopg.Connection  # the session holding the lock: work on it
     waited_seconds: float = 0.0
     waited_for: str | None = None  # whom this run waited for, if anyone
 
@@ -66,6 +69,13 @@ def _holder(conn: psycopg.Connection, key: int) -> str:
     return f"{row[1] or 'a session'} (server pid {row[0]}, connected {row[2]:%Y-%m-%d %H:%M:%S %Z})"
 
 
+def _try_lock(conn: psycopg.Connection, key: int) -> bool:
+    """A session lock: it outlives the transaction that took it (commit, rollback)."""
+    locked = conn.execute("select pg_try_advisory_lock(%s)", (key,)).fetchone()[0]
+    conn.commit()
+    return bool(locked)
+
+
 @contextmanager
 def holding(
     target: Connection, source: str, stage: str, settings: Settings | None = None
@@ -74,15 +84,16 @@ def holding(
     import psycopg
 
     settings = settings or get_settings()
-    hold = SourceHold(source=source, stage=stage)
     name = f"oversight {stage} {source} {run_ids.current()}"[:63]
-    conn = psycopg.connect(target.conninfo, autocommit=True, application_name=name)
+    conn = psycopg.connect(target.conninfo, application_name=name)
+    hold = SourceHold(source=source, stage=stage, conn=conn)
     try:
         key = conn.execute("select hashtext(%s)::bigint", (lock_key(source),)).fetchone()[0]
         started = time.monotonic()
-        while not conn.execute("select pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+        while not _try_lock(conn, key):
             waited = time.monotonic() - started
             holder = _holder(conn, key)
+            conn.commit()
             if hold.waited_for is None:
                 log.warning("%s of source %s waits for another run of it: %s", stage, source, holder)
             hold.waited_for = holder
@@ -100,5 +111,6 @@ def holding(
                 "%s of source %s waited %.1f s for %s", stage, source, hold.waited_seconds, hold.waited_for
             )
         yield hold
+        conn.commit()
     finally:
         conn.close()  # ends the session: the server releases the advisory lock

@@ -50,7 +50,10 @@ def pending_loads(conn: Any, source: str) -> list[int]:
 
 
 def validate_raw(
-    source: str, results: list[dict[str, Any]], settings: Settings | None = None
+    source: str,
+    results: list[dict[str, Any]],
+    settings: Settings | None = None,
+    target: warehouse.Connection | None = None,
 ) -> dict[str, Any]:
     """Great Expectations on every pending load of the source: the rows this run loaded, and any an
     earlier run committed but never validated. Passed: the loads become `validated` and dbt sees
@@ -59,11 +62,11 @@ def validate_raw(
     from oversight import gate, source_lock
 
     settings = settings or get_settings()
-    target = warehouse.resolve(settings)
+    target = target or warehouse.resolve(settings)
     this_run = {r["load_id"] for r in results if r["status"] in ("loaded", "pending")}
     with source_lock.holding(target, source, "validate", settings) as hold:
-        with warehouse.connect(target) as conn:
-            load_ids = pending_loads(conn, source)
+        load_ids = pending_loads(hold.conn, source)
+        hold.conn.commit()
         earlier = [i for i in load_ids if i not in this_run]
         base = {"source": source, "load_ids": load_ids, "earlier_pending": earlier, **hold.as_report()}
         if not load_ids:
@@ -82,7 +85,7 @@ def validate_raw(
         try:
             result = gate.run_gate("raw", target, RAW_SCHEMA, load_ids=load_ids, settings=settings)
         except GateFailedError as error:
-            _reject_loads(source, load_ids, str(error), target, settings)
+            _reject_loads(hold.conn, source, load_ids, str(error), settings)
             failed = getattr(error, "report", None)
             reports.write_report(
                 f"gate_raw_{source}",
@@ -95,12 +98,12 @@ def validate_raw(
                 settings,
             )
             raise
-        with warehouse.connect(target) as conn:
-            conn.execute(
-                f"update {RAW_SCHEMA}.load_manifest set validation = 'validated' "
-                "where load_id = any(%s) and validation = 'pending'",
-                (load_ids,),
-            )
+        hold.conn.execute(
+            f"update {RAW_SCHEMA}.load_manifest set validation = 'validated' "
+            "where load_id = any(%s) and validation = 'pending'",
+            (load_ids,),
+        )
+        hold.conn.commit()
     report = {**base, "success": True, **_gate_counts(result)}
     reports.write_report(f"gate_raw_{source}", report, settings)
     return report
@@ -115,27 +118,25 @@ def _gate_counts(report: Any) -> dict[str, Any]:
     }
 
 
-def _reject_loads(
-    source: str, load_ids: list[int], reason: str, target: warehouse.Connection, settings: Settings
-) -> None:
+def _reject_loads(conn: Any, source: str, load_ids: list[int], reason: str, settings: Settings) -> None:
     """The files are quarantined first, then rows and status change in one transaction: a crash in
     between leaves the loads pending, and the next run validates (and rejects) them again."""
     from oversight.sources import get_source
 
     spec = get_source(source)
-    with warehouse.connect(target) as conn:
-        files = conn.execute(
-            f"select load_id, file_name, coalesce(landing_path, file_name) from {RAW_SCHEMA}.load_manifest "
-            "where load_id = any(%s)",
-            (load_ids,),
-        ).fetchall()
+    files = conn.execute(
+        f"select load_id, file_name, coalesce(landing_path, file_name) from {RAW_SCHEMA}.load_manifest "
+        "where load_id = any(%s)",
+        (load_ids,),
+    ).fetchall()
+    conn.commit()
     for _load_id, file_name, landing_path in files:
         path = settings.landing_dir / landing_path
         if not path.exists():  # loaded before landing paths were recorded
             path = settings.landing_dir / getattr(spec, "landing_folder", spec.name) / file_name
         if path.exists():
             loader.quarantine_file(settings, spec, path, BadInputError(file_name, "raw_gate", reason[:2000]))
-    with warehouse.connect(target) as conn, conn.transaction():
+    with conn.transaction():
         conn.execute(f"delete from {RAW_SCHEMA}.{spec.raw_table} where _load_id = any(%s)", (load_ids,))
         conn.execute(
             f"update {RAW_SCHEMA}.load_manifest set status = 'quarantined', validation = 'rejected', "
