@@ -67,6 +67,10 @@ def test_a_pending_load_is_invisible_to_dbt_and_the_rerun_validates_it(
     staging_views(fresh_db, settings)
     visible = "select count(*) from staging__build.stg_ae__provider_monthly"
     assert query(fresh_db, visible) == [(0,)]
+    # the macro itself, as dbt compiles it for every staging model (the TOTAL row included)
+    macro = transform.compile_inline("{{ validated_rows('ae_monthly') }}", fresh_db, settings)
+    through_macro = f"select count(*) from ({macro}) as validated"
+    assert query(fresh_db, through_macro) == [(0,)]
     assert query(fresh_db, "select count(*) from staging__build.stg_warehouse__loads") == [(0,)]
 
     # the rerun: the pending load is neither reloaded nor counted done; its raw suite runs now
@@ -78,6 +82,7 @@ def test_a_pending_load_is_invisible_to_dbt_and_the_rerun_validates_it(
     assert report["load_ids"] == [first.load_id]
     assert manifest(fresh_db) == [(AE_FILE, "loaded", "validated", 198)]
     assert query(fresh_db, visible) == [(197,)]  # the TOTAL row stays in raw
+    assert query(fresh_db, through_macro) == [(198,)]
 
     # validated: now it is done
     assert [r.status for r in loader.ingest_source("ae", fresh_db, settings)] == ["duplicate"]

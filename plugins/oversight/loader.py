@@ -277,6 +277,17 @@ def _record_quarantined_copy(
         )
 
 
+def mark_validated(conn: psycopg.Connection, load_ids: list[int]) -> int:
+    """The raw suite passed these pending loads: dbt reads their rows from now on (macro
+    validated_rows). Returns how many loads changed; the caller commits."""
+    cursor = conn.execute(
+        f"update {RAW_SCHEMA}.load_manifest set validation = 'validated' "
+        "where load_id = any(%s) and validation = 'pending'",
+        (list(load_ids),),
+    )
+    return cursor.rowcount
+
+
 def record_unaccounted(conn: psycopg.Connection, files: list[landing.ScannedFile]) -> int:
     """An ``unrecognised`` manifest row for each file no source takes (unrecognised or ambiguous),
     once per landing path and sha256: every ingestion run records them, so a file is accounted

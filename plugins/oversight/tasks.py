@@ -98,11 +98,7 @@ def validate_raw(
                 settings,
             )
             raise
-        hold.conn.execute(
-            f"update {RAW_SCHEMA}.load_manifest set validation = 'validated' "
-            "where load_id = any(%s) and validation = 'pending'",
-            (load_ids,),
-        )
+        loader.mark_validated(hold.conn, load_ids)
         hold.conn.commit()
     report = {**base, "success": True, **_gate_counts(result)}
     reports.write_report(f"gate_raw_{source}", report, settings)
