@@ -45,9 +45,9 @@ def settings(fresh_db: warehouse.Connection, landing: Path, settings_for, tmp_pa
 
 
 def staging_views(target: warehouse.Connection, settings) -> None:  # noqa: ANN001
-    """The real staging models of A&E and the ODS trust list, as views in staging__build."""
+    """The real staging model of A&E and the loads it reads, as views in staging__build."""
     result = transform.run_dbt(
-        ["run", "--select", "stg_warehouse__loads", "stg_ae__provider_monthly", "stg_ods__trust_vintages"],
+        ["run", "--select", "stg_warehouse__loads", "stg_ae__provider_monthly"],
         target,
         settings,
     )
