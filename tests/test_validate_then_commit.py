@@ -118,8 +118,9 @@ def test_a_refused_load_leaves_only_its_manifest_row_and_the_quarantine(
 
 
 def test_a_second_run_of_a_source_waits_for_the_first_and_says_so(
-    fresh_db: warehouse.Connection, landing: Path, settings
+    fresh_db: warehouse.Connection, landing: Path, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # noqa: ANN001
+    monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=5s")  # a lock that waits unbounded fails, never hangs
     copy_sample("ae", AE_FILE, landing)
     holder = psycopg.connect(fresh_db.conninfo, autocommit=True, application_name="first run of ae")
     holder.execute("select pg_advisory_lock(hashtext(%s))", (source_lock.lock_key("ae"),))
