@@ -5,7 +5,7 @@ with
 
 source as (
 
-    {{ validated_rows('cancer_provider_monthly') }}
+    select * from {{ validated_rows('cancer_provider_monthly') }}
     where _layout like 'cwt_monthly_combined%'
 
 ),

@@ -8,7 +8,7 @@ with
 
 source as (
 
-    {{ validated_rows('cancer_provider_monthly') }}
+    select * from {{ validated_rows('cancer_provider_monthly') }}
 
 ),
 

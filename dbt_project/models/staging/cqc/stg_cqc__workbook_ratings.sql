@@ -9,7 +9,7 @@ with
 
 source as (
 
-    {{ validated_rows('cqc_ratings') }}
+    select * from {{ validated_rows('cqc_ratings') }}
 
 ),
 

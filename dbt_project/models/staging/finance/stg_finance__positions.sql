@@ -8,7 +8,7 @@ with
 
 source as (
 
-    {{ validated_rows('finance_positions') }}
+    select * from {{ validated_rows('finance_positions') }}
 
 ),
 

@@ -5,7 +5,7 @@ with
 
 source as (
 
-    {{ validated_rows('mhsds_monthly') }}
+    select * from {{ validated_rows('mhsds_monthly') }}
 
 ),
 

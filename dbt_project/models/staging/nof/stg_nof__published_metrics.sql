@@ -11,7 +11,7 @@ with
 
 source as (
 
-    {{ validated_rows('nof_metric_data') }}
+    select * from {{ validated_rows('nof_metric_data') }}
 
 ),
 

@@ -7,7 +7,7 @@ with
 
 source as (
 
-    {{ validated_rows('ods_trusts') }}
+    select * from {{ validated_rows('ods_trusts') }}
 
 ),
 
