@@ -137,6 +137,19 @@ def copy_sample(source: str, name: str, landing_dir: Path) -> Path:
     return target
 
 
+def validate_pending(target, load_ids: list[int] | None = None) -> None:  # noqa: ANN001
+    """Mark pending loads validated, as the raw GX suite does when it passes them
+    (oversight.tasks.validate_raw; tested in test_validate_then_commit.py). For tests of loading or
+    of dbt models that do not test the gate: dbt reads validated loads only."""
+    from oversight import loader, tasks, warehouse
+
+    with warehouse.connect(target) as conn:
+        if load_ids is None:
+            sources = conn.execute("select distinct source from raw.load_manifest where source is not null")
+            load_ids = [i for (source,) in sources.fetchall() for i in tasks.pending_loads(conn, source)]
+        loader.mark_validated(conn, load_ids)
+
+
 DB_FIXTURES = {"server_admin", "warehouse_db", "fresh_db", "pipeline", "built", "built_copy"}
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLES
+from conftest import SAMPLES, validate_pending
 from oversight import loader, warehouse
 from oversight.errors import BadInputError
 from oversight.sources import get_source
@@ -298,6 +298,7 @@ def test_same_file_twice_is_a_no_op_and_final_supersedes_provisional(fresh_db, l
     shutil.copy2(SAMPLE, landing / "cancer" / SAMPLE_NAME)
     (first,) = loader.ingest_source("cancer", fresh_db, settings)
     assert (first.status, first.rows_loaded, first.vintage) == ("loaded", 3577, 1)
+    validate_pending(fresh_db)
     (again,) = loader.ingest_source("cancer", fresh_db, settings)
     assert (again.status, again.load_id) == ("duplicate", first.load_id)
 

@@ -193,7 +193,7 @@ def test_providers_sheet_without_provider_type_breaks_the_header(tmp_path: Path)
 def ratings(server_admin, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201
     """Three workbooks loaded - the real sample (month 1), month 2 (2026-05-05) and the Providers
     workbook (2026-06-01) - and the CQC models built by dbt."""
-    from conftest import _create_database, _drop_database
+    from conftest import _create_database, _drop_database, validate_pending
     from oversight import loader, transform
     from oversight.settings import get_settings
 
@@ -210,6 +210,7 @@ def ratings(server_admin, tmp_path_factory: pytest.TempPathFactory):  # noqa: AN
             (MONTH_2.name, "loaded", 824),
             (PROVIDERS.name, "loaded", 31),
         ]
+        validate_pending(target)
         result = transform.run_dbt(
             ["build", "--select", "+fct_cqc_rating", "+fct_cqc_rating_event", "stg_cqc__ratings"],
             target,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, SAMPLES
+from conftest import REPO_ROOT, SAMPLES, validate_pending
 from oversight import landing, loader, warehouse
 
 DATA = REPO_ROOT / "tests" / "data"
@@ -199,7 +199,8 @@ def test_the_same_content_under_two_names_is_one_load_and_one_duplicate(
     assert loaded == ["ae/April-2025-CSV-revised.csv", "loaded", 1, None, 199]
     assert duplicate == ["downloads/April-2025-CSV-revised (1).csv", "duplicate", 1, load_id, 0]
     assert query(fresh_db, "select count(*) from raw.ae_monthly") == [(199,)]
-    # a re-run: both files are already accounted for
+    # a re-run, once the raw suite passed the load: both files are already accounted for
+    validate_pending(fresh_db)
     again = loader.ingest_source("ae", fresh_db, settings)
     assert [r.status for r in again] == ["duplicate", "duplicate"]
     assert query(fresh_db, "select count(*) from raw.load_manifest") == [(2,)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from conftest import SAMPLES, copy_sample
+from conftest import SAMPLES, copy_sample, validate_pending
 from oversight import loader, warehouse
 
 
@@ -24,6 +24,7 @@ def test_samples_load_once_and_a_second_run_loads_nothing(fresh_db, settings_for
     assert first["ods"][0].rows_loaded == 210
     assert first["cqc"][0].rows_loaded == 824
 
+    validate_pending(fresh_db)  # the raw suite passed them (a pending load is never done)
     second = {s: loader.ingest_source(s, fresh_db, settings) for s in ("ods", "ae", "cqc")}
     assert {r.status for results in second.values() for r in results} == {"duplicate"}
     assert query(fresh_db, "select count(*) from raw.ae_monthly") == [(1192 + 199 + 201 + 202,)]
@@ -42,6 +43,7 @@ def test_a_revised_file_is_a_new_vintage_and_both_stay_queryable(fresh_db, landi
     settings = settings_for(landing)
     copy_sample("ae", "Monthly-AE-June-2024.csv", landing)
     assert [r.status for r in loader.ingest_source("ae", fresh_db, settings)] == ["loaded"]
+    validate_pending(fresh_db)
     revised = landing / "ae" / "Monthly-AE-June-2024-revised.csv"
     revised.write_text(
         (SAMPLES / "ae" / "Monthly-AE-June-2024.csv").read_text().replace(",24223,", ",24300,", 1)

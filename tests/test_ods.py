@@ -247,7 +247,7 @@ def test_constructed_vintage_is_a_valid_etr_file() -> None:
 def history(server_admin, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201
     """A fresh warehouse with the constructed 2021 vintage, the real 2025 vintage and the three
     real mapping files loaded, and the organisation models built by dbt."""
-    from conftest import _create_database, _drop_database
+    from conftest import _create_database, _drop_database, validate_pending
     from oversight import loader, transform
     from oversight.settings import get_settings
 
@@ -266,6 +266,7 @@ def history(server_admin, tmp_path_factory: pytest.TempPathFactory):  # noqa: AN
             (ORG_ICB, "loaded", 270),
             (STP_ICB, "loaded", 42),
         ]
+        validate_pending(target)
         result = transform.run_dbt(
             [
                 "build",

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLES
+from conftest import SAMPLES, validate_pending
 from oversight import loader, warehouse
 from oversight.errors import BadInputError
 from oversight.sources import get_source
@@ -174,6 +174,7 @@ def test_the_sample_loads_once_with_the_columns_as_published(fresh_db, landing, 
     shutil.copy2(SAMPLE, landing / "staff_survey" / SAMPLE_NAME)
     (first,) = loader.ingest_source("staff_survey", fresh_db, settings)
     assert (first.status, first.rows_loaded, first.period) == ("loaded", 100, "2024-01-01")
+    validate_pending(fresh_db)
     (again,) = loader.ingest_source("staff_survey", fresh_db, settings)
     assert again.status == "duplicate"
     assert query(

@@ -3,7 +3,12 @@
 Each dags/ingest_<source>.py calls ``ingestion_dag`` once, so the DAG files stay a few lines;
 the work itself is in oversight.tasks and oversight.fetch.
 
-The Asset is announced only when the run loaded something: with no new load, `validate_new_rows`
+Validate, then commit: `load_new_files` commits each file's rows as a *pending* load, which dbt does
+not see; `validate_new_rows` runs the raw suite on every pending load of the source (this run's, and
+any an earlier run left pending when it stopped) and only then marks them validated, or rejects and
+quarantines them. Both hold the source's advisory lock (oversight.source_lock).
+
+The Asset is announced only when the run validated something: with no pending load, `validate_new_rows`
 (the task with the outlet) is skipped, and a skipped task emits no Asset event, so the marts are
 not rebuilt and re-gated for nothing. Quarantined or missing files still fail the run.
 """
@@ -64,15 +69,15 @@ def ingestion_dag(source: str, schedule: str, doc_md: str | None) -> Any:
 
         @task(outlets=[RAW_ASSETS[source]], retries=0)
         def validate_new_rows(results: list[dict[str, Any]]) -> dict[str, Any]:
-            """Great Expectations raw suite on the rows just loaded; success announces the Asset.
-            Nothing loaded: skipped, so no Asset event."""
+            """Great Expectations raw suite on every pending load of the source; success marks them
+            validated (dbt sees them) and announces the Asset. Nothing pending: skipped, no Asset event."""
             from airflow.sdk.exceptions import AirflowSkipException
 
             from oversight.tasks import validate_raw
 
             report = validate_raw(source, results)
             if report.get("skipped"):
-                raise AirflowSkipException(f"{source}: nothing new loaded, no Asset event")
+                raise AirflowSkipException(f"{source}: no load pending validation, no Asset event")
             return report
 
         @task(retries=0, trigger_rule="none_failed")

@@ -1,12 +1,18 @@
 """Load publisher files into raw tables with PostgreSQL COPY, once per file, with quarantine.
 
 For each file the landing scan (oversight.landing) assigns to a source, in any folder of LANDING_DIR:
-- its sha256 is looked up in ``raw.load_manifest``: a file already loaded is a no-op, a file
-  already quarantined is reported again, not re-read;
+- its sha256 is looked up in ``raw.load_manifest``: a file already loaded and validated is a no-op,
+  a file already quarantined is reported again, not re-read; a file loaded but never validated
+  (``validation`` pending: the run stopped between COPY and the raw suite) is reported ``pending``,
+  never as done, and the raw suite of this run validates it;
 - otherwise its rows are checked against the source's contract while they stream into the raw
-  table through COPY, in one transaction with its manifest row. The first broken rule rolls the
-  transaction back, copies the file to OVERSIGHT_HOME/quarantine/<source>/ with a ``.reason.txt``
-  and records the reason in the manifest. Nothing of a rejected file is loaded.
+  table through COPY, in one transaction with its manifest row (``validation`` pending: dbt does
+  not see the rows until the raw GX suite passed, oversight.tasks.validate_raw). The first broken
+  rule rolls the transaction back, copies the file to OVERSIGHT_HOME/quarantine/<source>/ with a
+  ``.reason.txt`` and records the reason in the manifest. Nothing of a rejected file is loaded.
+
+A run holds the source's advisory lock while it loads (oversight.source_lock): two runs of one
+source never load the same file twice; the second waits, bounded, and says so.
 
 A file for a period that is already loaded gets the next vintage; models read the latest vintage
 and the earlier ones stay queryable.
@@ -41,7 +47,7 @@ log = logging.getLogger(__name__)
 class LoadResult:
     source: str
     file_name: str
-    status: str  # loaded | duplicate | quarantined | previously_quarantined
+    status: str  # loaded | pending | duplicate | quarantined | previously_quarantined | missing
     rows_loaded: int = 0
     load_id: int | None = None
     period: str | None = None
@@ -117,14 +123,30 @@ def load_file(
     info: FileInfo | None = None if scanned.by_name else scanned.info
     sha, relative = scanned.sha256, scanned.relative
     previous = conn.execute(
-        f"select status, load_id, message, file_name, landing_path from {RAW_SCHEMA}.load_manifest "
+        f"select status, load_id, message, file_name, landing_path, validation, rows_loaded, period, "
+        f"vintage from {RAW_SCHEMA}.load_manifest "
         "where source = %s and file_sha256 = %s and status in ('loaded', 'quarantined') "
         "order by load_id desc limit 1",
         (spec.name, sha),
     ).fetchone()
     conn.commit()
+    same_path = bool(previous) and (
+        previous[4] == relative or (previous[4] is None and previous[3] == path.name)
+    )
     if previous and previous[0] == "loaded":
-        if previous[4] == relative or (previous[4] is None and previous[3] == path.name):
+        if previous[5] == "pending" and same_path:
+            return LoadResult(  # committed, never validated: not done, the raw suite takes it
+                spec.name,
+                path.name,
+                "pending",
+                rows_loaded=previous[6],
+                load_id=previous[1],
+                period=previous[7].isoformat() if previous[7] else None,
+                vintage=previous[8],
+                message=f"loaded as load {previous[1]} by an earlier run that stopped before its raw "
+                "suite: not validated yet, validated by this run",
+            )
+        if same_path:
             return LoadResult(
                 spec.name,
                 path.name,
@@ -134,7 +156,7 @@ def load_file(
             )
         return _record_duplicate(conn, spec, scanned, previous[1], previous[4] or previous[3])
     if previous and previous[0] == "quarantined":
-        if not (previous[4] == relative or (previous[4] is None and previous[3] == path.name)):
+        if not same_path:
             _record_quarantined_copy(conn, spec, scanned, previous[4] or previous[3], previous[2])
         return LoadResult(
             spec.name, path.name, "previously_quarantined", load_id=previous[1], message=previous[2]
@@ -165,8 +187,8 @@ def load_file(
             load_id = conn.execute(
                 f"insert into {RAW_SCHEMA}.load_manifest "
                 "(source, file_name, landing_path, file_sha256, file_bytes, period, vintage, revision, "
-                "status, target_table, message) "
-                "values (%s, %s, %s, %s, %s, %s, %s, %s, 'loaded', %s, %s) returning load_id",
+                "status, validation, target_table, message) "
+                "values (%s, %s, %s, %s, %s, %s, %s, %s, 'loaded', 'pending', %s, %s) returning load_id",
                 (
                     spec.name,
                     path.name,
@@ -209,7 +231,7 @@ def load_file(
     conn.execute(f"analyze {RAW_SCHEMA}.{spec.raw_table}")
     conn.execute(f"analyze {RAW_SCHEMA}.load_manifest")
     conn.commit()
-    log.info("loaded %s: %d rows as load %d (vintage %d)", path.name, rows, load_id, vintage)
+    log.info("loaded %s: %d rows as load %d (vintage %d), pending", path.name, rows, load_id, vintage)
     return LoadResult(
         spec.name, path.name, "loaded", rows, load_id, period.isoformat() if period else None, vintage
     )
@@ -273,6 +295,17 @@ def _record_quarantined_copy(
         )
 
 
+def mark_validated(conn: psycopg.Connection, load_ids: list[int]) -> int:
+    """The raw suite passed these pending loads: dbt reads their rows from now on (macro
+    validated_rows). Returns how many loads changed; the caller commits."""
+    cursor = conn.execute(
+        f"update {RAW_SCHEMA}.load_manifest set validation = 'validated' "
+        "where load_id = any(%s) and validation = 'pending'",
+        (list(load_ids),),
+    )
+    return cursor.rowcount
+
+
 def record_unaccounted(conn: psycopg.Connection, files: list[landing.ScannedFile]) -> int:
     """An ``unrecognised`` manifest row for each file no source takes (unrecognised or ambiguous),
     once per landing path and sha256: every ingestion run records them, so a file is accounted
@@ -329,25 +362,30 @@ def ingest_source(
     target: Connection | None = None,
     settings: Settings | None = None,
     period: date | None = None,
+    lock_report: dict | None = None,
 ) -> list[LoadResult]:
     """Load every new file of one source, oldest period first: the files the landing scan assigns
     to it, in any folder of the landing directory. Files no source takes are recorded too
-    (``record_unaccounted``), whichever source's run finds them first.
+    (``record_unaccounted``), whichever source's run finds them first. Holds the source's advisory
+    lock meanwhile (a second run waits, bounded; `lock_report` gets how long and for whom).
 
     With `period` (a backfill run), only that period's files are considered, and a period with no
     file, neither in the landing directory nor loaded before, is reported as `missing`.
     """
-    from oversight import warehouse
+    from oversight import source_lock, warehouse
 
     settings = settings or get_settings()
     spec = get_source(source)
     target = target or warehouse.resolve(settings)
-    scanned = landing.scan(settings.landing_dir, settings=settings)
-    files = canonical_first([f for f in scanned if f.source == source], spec)
-    if period is not None:
-        files = [f for f in files if f.period == period]
     results = []
-    with warehouse.connect(target) as conn:
+    with source_lock.holding(target, source, "load", settings) as hold:
+        conn = hold.conn
+        if lock_report is not None:
+            lock_report.update(hold.as_report())
+        scanned = landing.scan(settings.landing_dir, settings=settings)
+        files = canonical_first([f for f in scanned if f.source == source], spec)
+        if period is not None:
+            files = [f for f in files if f.period == period]
         record_unaccounted(conn, scanned)
         for scanned_file in files:
             results.append(load_file(conn, spec, scanned_file.path, settings, scanned_file))

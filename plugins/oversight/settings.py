@@ -119,6 +119,11 @@ class Settings(BaseSettings):
     build_lock_wait_seconds: float = env(
         "OVERSIGHT_BUILD_LOCK_WAIT", 1800.0, "seconds a build waits for another run's build+publish"
     )
+    source_lock_wait_seconds: float = env(
+        "OVERSIGHT_SOURCE_LOCK_WAIT",
+        1800.0,
+        "seconds a load or raw validation waits for another run of its source",
+    )
     publish_lock_timeout_seconds: float = env(
         "OVERSIGHT_PUBLISH_LOCK_TIMEOUT", 2.0, "`lock_timeout` of each publish transaction, seconds"
     )

@@ -20,13 +20,17 @@ log = logging.getLogger(__name__)
 def load_source(
     source: str, settings: Settings | None = None, period: date | None = None
 ) -> list[dict[str, Any]]:
-    """Load new files of one source; one dict per file (loaded, duplicate, quarantined, missing).
-    With `period` (backfill), only that period's file, and its absence is reported as missing."""
+    """Load new files of one source; one dict per file (loaded, pending, duplicate, quarantined,
+    missing). With `period` (backfill), only that period's file, and its absence is reported as
+    missing. Loaded rows stay pending (dbt does not see them) until ``validate_raw`` passed them."""
     settings = settings or get_settings()
     target = warehouse.resolve(settings)
     warehouse.bootstrap(target, settings.bi_role)
-    results = loader.results_as_dicts(loader.ingest_source(source, target, settings, period=period))
-    reports.write_report(f"ingest_{source}", {"source": source, "files": results}, settings)
+    lock: dict[str, Any] = {}
+    results = loader.results_as_dicts(
+        loader.ingest_source(source, target, settings, period=period, lock_report=lock)
+    )
+    reports.write_report(f"ingest_{source}", {"source": source, "files": results, **lock}, settings)
     for r in results:
         log.info(
             "%s %s: %s %s", source, r["file_name"], r["status"], r["message"] or f"{r['rows_loaded']} rows"
@@ -34,44 +38,69 @@ def load_source(
     return results
 
 
+def pending_loads(conn: Any, source: str) -> list[int]:
+    """Load ids of `source` committed but not yet validated by the raw suite (this run's loads, and
+    those of an earlier run that stopped between COPY and validation)."""
+    rows = conn.execute(
+        f"select load_id from {RAW_SCHEMA}.load_manifest "
+        "where source = %s and status = 'loaded' and validation = 'pending' order by load_id",
+        (source,),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def validate_raw(
-    source: str, results: list[dict[str, Any]], settings: Settings | None = None
+    source: str,
+    results: list[dict[str, Any]],
+    settings: Settings | None = None,
+    target: warehouse.Connection | None = None,
 ) -> dict[str, Any]:
-    """Great Expectations on the rows just loaded. A failing load is taken out of raw (rows deleted,
-    manifest row marked quarantined, file copied to quarantine) and the task fails."""
-    from oversight import gate
+    """Great Expectations on every pending load of the source: the rows this run loaded, and any an
+    earlier run committed but never validated. Passed: the loads become `validated` and dbt sees
+    them. Failed: the loads are `rejected` (rows deleted and manifest row marked quarantined in one
+    transaction, files quarantined) and the task fails. Holds the source's advisory lock."""
+    from oversight import gate, source_lock
 
     settings = settings or get_settings()
-    load_ids = [r["load_id"] for r in results if r["status"] == "loaded"]
-    if not load_ids:
-        report = {
-            "source": source,
-            "skipped": "no new loads",
-            "success": True,
-            "evaluated": 0,
-            "passed": 0,
-            "failed": 0,
-        }
-        reports.write_report(f"gate_raw_{source}", report, settings)
-        return report
-    target = warehouse.resolve(settings)
-    try:
-        result = gate.run_gate("raw", target, RAW_SCHEMA, load_ids=load_ids, settings=settings)
-    except GateFailedError as error:
-        _withdraw_loads(source, load_ids, str(error), target, settings)
-        failed = getattr(error, "report", None)
-        reports.write_report(
-            f"gate_raw_{source}",
-            {
-                "source": source,
-                "success": False,
-                "message": str(error),
-                **(_gate_counts(failed) if failed else {}),
-            },
-            settings,
-        )
-        raise
-    report = {"source": source, "success": True, **_gate_counts(result)}
+    target = target or warehouse.resolve(settings)
+    this_run = {r["load_id"] for r in results if r["status"] in ("loaded", "pending")}
+    with source_lock.holding(target, source, "validate", settings) as hold:
+        load_ids = pending_loads(hold.conn, source)
+        hold.conn.commit()
+        earlier = [i for i in load_ids if i not in this_run]
+        base = {"source": source, "load_ids": load_ids, "earlier_pending": earlier, **hold.as_report()}
+        if not load_ids:
+            report = {
+                **base,
+                "skipped": "no new loads",
+                "success": True,
+                "evaluated": 0,
+                "passed": 0,
+                "failed": 0,
+            }
+            reports.write_report(f"gate_raw_{source}", report, settings)
+            return report
+        if earlier:
+            log.warning("%s: validating load(s) %s left pending by an earlier run", source, earlier)
+        try:
+            result = gate.run_gate("raw", target, RAW_SCHEMA, load_ids=load_ids, settings=settings)
+        except GateFailedError as error:
+            _reject_loads(hold.conn, source, load_ids, str(error), settings)
+            failed = getattr(error, "report", None)
+            reports.write_report(
+                f"gate_raw_{source}",
+                {
+                    **base,
+                    "success": False,
+                    "message": str(error),
+                    **(_gate_counts(failed) if failed else {}),
+                },
+                settings,
+            )
+            raise
+        loader.mark_validated(hold.conn, load_ids)
+        hold.conn.commit()
+    report = {**base, "success": True, **_gate_counts(result)}
     reports.write_report(f"gate_raw_{source}", report, settings)
     return report
 
@@ -85,30 +114,31 @@ def _gate_counts(report: Any) -> dict[str, Any]:
     }
 
 
-def _withdraw_loads(
-    source: str, load_ids: list[int], reason: str, target: warehouse.Connection, settings: Settings
-) -> None:
+def _reject_loads(conn: Any, source: str, load_ids: list[int], reason: str, settings: Settings) -> None:
+    """The files are quarantined first, then rows and status change in one transaction: a crash in
+    between leaves the loads pending, and the next run validates (and rejects) them again."""
     from oversight.sources import get_source
 
     spec = get_source(source)
-    with warehouse.connect(target) as conn:
-        files = conn.execute(
-            f"select load_id, file_name, coalesce(landing_path, file_name) from {RAW_SCHEMA}.load_manifest "
-            "where load_id = any(%s)",
-            (load_ids,),
-        ).fetchall()
-        conn.execute(f"delete from {RAW_SCHEMA}.{spec.raw_table} where _load_id = any(%s)", (load_ids,))
-        conn.execute(
-            f"update {RAW_SCHEMA}.load_manifest set status = 'quarantined', rows_loaded = 0, message = %s "
-            "where load_id = any(%s)",
-            (f"raw gate failed: {reason}"[:4000], load_ids),
-        )
+    files = conn.execute(
+        f"select load_id, file_name, coalesce(landing_path, file_name) from {RAW_SCHEMA}.load_manifest "
+        "where load_id = any(%s)",
+        (load_ids,),
+    ).fetchall()
+    conn.commit()
     for _load_id, file_name, landing_path in files:
         path = settings.landing_dir / landing_path
         if not path.exists():  # loaded before landing paths were recorded
             path = settings.landing_dir / getattr(spec, "landing_folder", spec.name) / file_name
         if path.exists():
             loader.quarantine_file(settings, spec, path, BadInputError(file_name, "raw_gate", reason[:2000]))
+    with conn.transaction():
+        conn.execute(f"delete from {RAW_SCHEMA}.{spec.raw_table} where _load_id = any(%s)", (load_ids,))
+        conn.execute(
+            f"update {RAW_SCHEMA}.load_manifest set status = 'quarantined', validation = 'rejected', "
+            "rows_loaded = 0, message = %s where load_id = any(%s)",
+            (f"raw gate failed: {reason}"[:4000], load_ids),
+        )
 
 
 def report_quarantined(source: str, results: list[dict[str, Any]]) -> None:

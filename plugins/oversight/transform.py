@@ -7,7 +7,7 @@ import os
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from oversight.settings import BUILD_SUFFIX, Settings, get_settings
 
@@ -33,11 +33,9 @@ class DbtResult:
         return self.counts.get("test:fail", 0) + self.counts.get("test:error", 0)
 
 
-def run_dbt(args: list[str], target: Connection, settings: Settings | None = None) -> DbtResult:
-    """Invoke dbt in-process with the warehouse connection in the environment profiles.yml reads."""
+def _invoke(args: list[str], target: Connection, settings: Settings) -> Any:
     from dbt.cli.main import dbtRunner
 
-    settings = settings or get_settings()
     os.environ.update(target.dbt_env())
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     full_args = [
@@ -52,7 +50,20 @@ def run_dbt(args: list[str], target: Connection, settings: Settings | None = Non
         str(settings.home / "dbt" / "logs"),
     ]
     log.info("dbt %s", " ".join(args))
-    result = dbtRunner().invoke(full_args)
+    return dbtRunner().invoke(full_args)
+
+
+def compile_inline(sql: str, target: Connection, settings: Settings | None = None) -> str:
+    """The SQL dbt compiles from `sql` (Jinja, macros, ref and source), e.g. a macro's output."""
+    result = _invoke(["compile", "--quiet", "--inline", sql], target, settings or get_settings())
+    if not result.success:
+        raise RuntimeError(f"dbt compile --inline failed: {result.exception}")
+    return result.result.results[0].node.compiled_code
+
+
+def run_dbt(args: list[str], target: Connection, settings: Settings | None = None) -> DbtResult:
+    """Invoke dbt in-process with the warehouse connection in the environment profiles.yml reads."""
+    result = _invoke(args, target, settings or get_settings())
     counts: Counter[str] = Counter()
     failures: list[str] = []
     nodes = getattr(result.result, "results", None) or []

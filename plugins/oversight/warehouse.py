@@ -148,6 +148,11 @@ def connect(target: Connection | None = None, autocommit: bool = False) -> Itera
 # What became of a landing file (raw.load_manifest.status); declared once, the check derives from it.
 MANIFEST_STATUSES = ("loaded", "duplicate", "quarantined", "unrecognised")
 _STATUSES = ", ".join(f"'{s}'" for s in MANIFEST_STATUSES)
+# What the raw GX suite said of a load (raw.load_manifest.validation, issue 10): `pending` from the
+# COPY commit until the suite ran, then `validated` (dbt sees the rows) or `rejected` (rows deleted,
+# status quarantined). Null for rows that never were a load (duplicate, unrecognised, refused at COPY).
+MANIFEST_VALIDATIONS = ("pending", "validated", "rejected")
+_VALIDATIONS = ", ".join(f"'{s}'" for s in MANIFEST_VALIDATIONS)
 
 BOOTSTRAP_SQL = f"""
 create schema if not exists {RAW_SCHEMA};
@@ -196,6 +201,33 @@ begin
 end
 $migrate$;
 
+-- Validate, then commit (issue 10): a load is `pending` until the raw suite passed. Loads of a
+-- warehouse from before this column were validated by the runs that loaded them: `validated`; a load
+-- the raw suite had refused (status quarantined, 'raw gate failed' message): `rejected`.
+do $validation$
+begin
+    if not exists (
+        select 1 from pg_attribute
+        where attrelid = '{RAW_SCHEMA}.load_manifest'::regclass and attname = 'validation'
+          and not attisdropped
+    ) then
+        alter table {RAW_SCHEMA}.load_manifest add column validation text;
+        update {RAW_SCHEMA}.load_manifest
+        set validation = case
+            when status = 'loaded' then 'validated'
+            when status = 'quarantined' and message like 'raw gate failed:%' then 'rejected'
+        end;
+        alter table {RAW_SCHEMA}.load_manifest add constraint load_manifest_validation_check check (
+            validation in ({_VALIDATIONS})
+            and (status = 'loaded') = coalesce(validation in ('pending', 'validated'), false)
+        );
+    end if;
+end
+$validation$;
+
+create index if not exists load_manifest_pending
+    on {RAW_SCHEMA}.load_manifest (source) where validation = 'pending';
+
 create unique index if not exists load_manifest_one_row_per_landing_file
     on {RAW_SCHEMA}.load_manifest (coalesce(landing_path, file_name), file_sha256)
     where status in ('duplicate', 'unrecognised');
@@ -225,7 +257,9 @@ comment on table {RAW_SCHEMA}.load_manifest is
     'One row per landing file and attempt, whatever became of it: loaded (never loaded twice, by '
     'sha256), duplicate (the same content under another name or path: duplicate_of = its load), '
     'quarantined (message = the reason) or unrecognised (source null, closest_source and the reason '
-    'in message). landing_path = the file''s path under LANDING_DIR. vintage = order of arrival '
+    'in message). validation = what the raw GX suite said of a load: pending (committed, not yet '
+    'validated: dbt does not see it), validated, or rejected (rows deleted, file quarantined). '
+    'landing_path = the file''s path under LANDING_DIR. vintage = order of arrival '
     'for the period; revision = what '
     'the file name says (0 first issue, 1 revised / -v2). Models read the highest (revision, vintage); '
     'earlier vintages stay loaded and queryable.';

@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'ae_monthly') }}
+    select * from {{ validated_rows('ae_monthly') }}
 
 ),
 

@@ -9,7 +9,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'cancer_provider_monthly') }}
+    select * from {{ validated_rows('cancer_provider_monthly') }}
 
 ),
 

@@ -9,7 +9,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'cqc_ratings') }}
+    select * from {{ validated_rows('cqc_ratings') }}
 
 ),
 

@@ -6,7 +6,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'dm01_provider_monthly') }}
+    select * from {{ validated_rows('dm01_provider_monthly') }}
     where sheet = 'Provider by Test'
 
 ),

@@ -8,7 +8,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'finance_positions') }}
+    select * from {{ validated_rows('finance_positions') }}
 
 ),
 

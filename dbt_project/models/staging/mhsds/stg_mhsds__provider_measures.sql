@@ -5,7 +5,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'mhsds_monthly') }}
+    select * from {{ validated_rows('mhsds_monthly') }}
 
 ),
 

@@ -6,7 +6,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'nof_league_table') }}
+    select * from {{ validated_rows('nof_league_table') }}
 
 ),
 

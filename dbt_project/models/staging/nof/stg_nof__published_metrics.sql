@@ -11,7 +11,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'nof_metric_data') }}
+    select * from {{ validated_rows('nof_metric_data') }}
 
 ),
 

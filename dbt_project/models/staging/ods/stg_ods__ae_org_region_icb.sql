@@ -5,7 +5,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'ods_mappings') }}
+    select * from {{ validated_rows('ods_mappings') }}
     where _layout = 'ae_system_mapping_org_region_icb'
 
 ),

@@ -6,7 +6,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'ods_mappings') }}
+    select * from {{ validated_rows('ods_mappings') }}
     where _layout = 'dspt_stp_region_2022'
 
 ),

@@ -7,7 +7,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'ods_trusts') }}
+    select * from {{ validated_rows('ods_trusts') }}
 
 ),
 

@@ -18,7 +18,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'rtt_full_extract') }}
+    select * from {{ validated_rows('rtt_full_extract') }}
 
 ),
 

@@ -5,7 +5,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'staff_survey_detailed_results') }}
+    select * from {{ validated_rows('staff_survey_detailed_results') }}
 
 ),
 

@@ -31,7 +31,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'staff_survey_organisation_results') }}
+    select * from {{ validated_rows('staff_survey_organisation_results') }}
 
 ),
 

@@ -1,5 +1,7 @@
--- One row per successfully loaded file, ranked within its source and period so that models can
--- read the latest vintage (highest revision by file name, then the latest arrival).
+-- One row per loaded file the raw Great Expectations suite validated, ranked within its source and
+-- period so that models can read the latest vintage (highest revision by file name, then the latest
+-- arrival). A load still pending validation (or rejected) is not here: neither its rows (macro
+-- validated_rows) nor its rank can change what models read.
 with
 
 source as (
@@ -36,6 +38,7 @@ loaded as (
 
     from source
     where status = 'loaded'
+        and validation = 'validated'
 
 )
 
