@@ -14,7 +14,7 @@ import pytest
 
 from built_warehouse import Pipeline
 from conftest import REPO_ROOT as REPO
-from conftest import SAMPLES
+from conftest import SAMPLES, validate_pending
 from oversight import warehouse
 
 pytestmark = pytest.mark.airflow
@@ -417,6 +417,7 @@ def test_an_unknown_trust_in_the_finance_file_fails_the_build_and_publishes_noth
         if r.file_name == name
     ]
     assert result.status == "loaded"
+    validate_pending(pipeline.target, [result.load_id])  # well-formed: its raw suite passes it
     with pytest.raises(RuntimeError) as error:
         tasks.build_marts()
     assert "assert_finance_positions_name_known_trusts" in str(error.value)

@@ -31,7 +31,7 @@ import yaml
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from conftest import SAMPLES, copy_sample
+from conftest import SAMPLES, copy_sample, validate_pending
 from oversight import loader, serve, warehouse
 from oversight.settings import get_settings
 
@@ -178,6 +178,7 @@ def stack_env(
     settings = get_settings()
     copy_sample("ods", "etr_2025-Q1.csv", landing)
     loader.ingest_source("ods", scheduler_warehouse, settings)  # the organisation reference the marts need
+    validate_pending(scheduler_warehouse)  # as its raw suite would: dbt reads validated loads only
     httpserver.expect_request("/statistics/ae").respond_with_data(
         f'<html><body><a href="/files/{OCTOBER}">October 2024 (revised) CSV</a>'
         '<a href="/files/AE-Timeseries.xls">Timeseries</a></body></html>',
@@ -383,6 +384,7 @@ def test_backfill_through_airflows_own_backfill(
     settings = get_settings()
     copy_sample("ods", "etr_2025-Q1.csv", landing)
     loader.ingest_source("ods", scheduler_warehouse, settings)
+    validate_pending(scheduler_warehouse)
     port = free_port()
     env = serve.serve_env(settings, port)
     env.update(
