@@ -1,8 +1,10 @@
-"""The published marts are declared once, by dbt: deleting a mart's SQL and YAML entry from a copy
-of the project removes it from the publish step's expected tables and from the GX marts gate."""
+"""The published marts are declared once, by dbt: deleting a mart's SQL and YAML from a copy of the
+project removes it from the publish step's expected tables, the GX marts gate, the published schema
+and the lineage docs, with no other edit."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -75,3 +77,38 @@ def test_no_manifest_is_a_clear_error(tmp_path: Path) -> None:
     settings = get_settings().model_copy(update=dict(home=tmp_path))
     with pytest.raises(dbt_manifest.ManifestMissingError, match="no dbt manifest"):
         dbt_manifest.published_marts(settings)
+
+
+def test_a_deleted_mart_leaves_the_published_schema_and_the_docs(
+    built_copy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: ANN001
+    """Build, gate, publish and document a copy of the session's warehouse from a copy of the project
+    without the mart: the swap takes it out of `marts`, and dbt docs no longer describe it."""
+    from oversight import tasks
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(REPO_ROOT / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
+    _delete_mart(project, LEAF_MART)
+    for key, value in built_copy.env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("DBT_PROJECT_DIR", str(project))
+
+    def published() -> set[str]:
+        rows = built_copy.query(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        )
+        return {name for (name,) in rows}
+
+    assert LEAF_MART in published()
+    tasks.build_marts()
+    assert tasks.gate_marts()["success"]
+    assert tasks.publish_marts()["action"] == "swapped"
+    settings = get_settings()
+    assert published() == set(dbt_manifest.published_marts(settings)) and LEAF_MART not in published()
+    tasks.generate_docs()
+    docs = settings.lineage_site_dir
+    nodes = json.loads((docs / "manifest.json").read_text())["nodes"]
+    catalog = json.loads((docs / "catalog.json").read_text())["nodes"]
+    assert "model.oversight.fct_segment" in nodes and "model.oversight.fct_segment" in catalog
+    assert f"model.oversight.{LEAF_MART}" not in nodes and f"model.oversight.{LEAF_MART}" not in catalog
+    assert f"model.oversight.{LEAF_MART}" not in (docs / "index.html").read_text()

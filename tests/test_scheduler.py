@@ -362,6 +362,9 @@ def test_celery_executor_with_the_compose_commands(stack_env, tmp_path: Path) ->
             "AIRFLOW__CELERY__RESULT_BACKEND": "db+"
             + env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("postgresql+psycopg2", "postgresql"),
             "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+            # a queue of this test's own: a Celery worker of another run on the same Redis (one
+            # killed without its teardown, say) must not take these tasks
+            "AIRFLOW__OPERATORS__DEFAULT_QUEUE": f"oversight_test_{uuid.uuid4().hex[:8]}",
         }
     )
     run_end_to_end(settings, env, port, target, commands, tmp_path)

@@ -170,4 +170,4 @@ def test_airflow_dags_test_prints_task_logs_and_an_empty_run_emits_no_asset(
     assert result.returncode == 0, out[-3000:]
     # the tasks' own INFO lines
     assert "fetch ae: no FETCH_URL_AE configured; only hand-placed files are loaded" in out
-    assert "ae: nothing new loaded, no Asset event" in out
+    assert "ae: no load pending validation, no Asset event" in out
