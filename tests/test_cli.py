@@ -100,3 +100,14 @@ def test_the_runner_finds_every_dag_through_the_public_api() -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == sorted([*cli.ingestion_dags(), cli.MODEL_DAG])
+
+
+def test_a_runner_line_with_a_log_line_glued_on_still_reads() -> None:
+    """Seen in a run: another thread's log line landed between the runner's JSON and its newline."""
+    from oversight.progress import DAG_DONE, leading_json
+
+    line = (
+        'DAG {"dag_id": "ingest_finance", "state": "ok", "seconds": 1.4}2026-12-03T11:45:49.937880Z '
+        "[info     ] OpenLineageClient will use `file` transport [openlineage.client.client]\n"
+    )
+    assert leading_json(line[len(DAG_DONE) :]) == {"dag_id": "ingest_finance", "state": "ok", "seconds": 1.4}

@@ -76,7 +76,8 @@ def run(dag_ids: list[str], conf: dict | None = None) -> dict[str, str]:
         outcome[dag_id] = "ok" if ok else "failed"
         elapsed = round(time.monotonic() - started, 1)
         done = {"dag_id": dag_id, "state": outcome[dag_id], "seconds": elapsed}
-        print("DAG " + json.dumps(done), flush=True)
+        sys.stdout.write("DAG " + json.dumps(done) + "\n")  # one write: not split by another writer
+        sys.stdout.flush()
         if not ok and dag_id in STOP_ON_FAILURE:
             break
     return outcome
@@ -93,7 +94,8 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--conf"]:
         conf, argv = json.loads(argv[1]), argv[2:]
     outcome = run(argv, conf)
-    print("RESULT " + json.dumps(outcome), flush=True)
+    sys.stdout.write("RESULT " + json.dumps(outcome) + "\n")
+    sys.stdout.flush()
     return 0 if all(v == "ok" for v in outcome.values()) and len(outcome) == len(argv) else 1
 
 

@@ -26,6 +26,14 @@ DAG_DONE = "DAG "
 RESULT = "RESULT "
 
 
+def leading_json(text: str) -> dict:
+    """The JSON object a runner line starts with. The runner's stdout and stderr share one pipe, and
+    a log line written from another thread can land after the object, before its newline (seen:
+    `{"dag_id": ...}2026-12-03T11:45:49Z [info] OpenLineageClient ...`)."""
+    value, _ = json.JSONDecoder().raw_decode(text.lstrip())
+    return value
+
+
 def dag_line(dag_id: str, state: str, seconds: float, done: int, total: int) -> Text:
     """`  ok      ingest_ae   12 s  (3/14)`: one finished DAG."""
     ok = state == "ok"
@@ -72,9 +80,9 @@ class DagProgress:
 
     def feed(self, line: str) -> None:
         if line.startswith(RESULT):
-            self.outcome.update(json.loads(line[len(RESULT) :]))
+            self.outcome.update(leading_json(line[len(RESULT) :]))
         elif line.startswith(DAG_DONE):
-            done = json.loads(line[len(DAG_DONE) :])
+            done = leading_json(line[len(DAG_DONE) :])
             self.outcome[done["dag_id"]] = done["state"]
             self._progress.update(self._task, advance=1)
             if self.enabled:
