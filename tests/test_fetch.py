@@ -64,6 +64,16 @@ def landed(landing: Path) -> list[str]:
     return sorted(p.name for p in (landing / "ae").iterdir())
 
 
+@pytest.fixture(autouse=True)
+def _no_late_requests(httpserver: HTTPServer):  # noqa: ANN202
+    """pytest-httpserver's server outlives each test: a slow handler (the timeout test's sleeps 1 s)
+    answers after its test gave up, and its request landed in the next test's log (seen under random
+    order). Wait it out, then clear the log, before the next test starts."""
+    yield
+    time.sleep(1.2)
+    httpserver.clear_log()
+
+
 def test_page_links_keep_only_the_sources_files_resolved_against_the_page() -> None:
     links = fetch.page_links(
         PAGE.format(oct=OCTOBER, nov=NOVEMBER), "https://example.org/stats/ae/", get_source("ae").file_pattern
