@@ -178,9 +178,21 @@ create unique index if not exists load_manifest_one_load_per_file
 
 -- Every landing file gets a row (issue 9): duplicates and unrecognised files too. Migrated in place
 -- (add column if not exists; the status check widened once), so existing warehouses keep working.
-alter table {RAW_SCHEMA}.load_manifest add column if not exists landing_path text;
-alter table {RAW_SCHEMA}.load_manifest add column if not exists closest_source text;
-alter table {RAW_SCHEMA}.load_manifest add column if not exists duplicate_of bigint;
+-- Only when a column is missing: `add column if not exists` takes an ACCESS EXCLUSIVE lock even when
+-- the column exists, and a load's bootstrap then deadlocked a concurrent dbt build reading the
+-- manifest (seen under the CeleryExecutor, two tasks at once).
+do $add_columns$
+begin
+    if not exists (
+        select 1 from pg_attribute
+        where attrelid = '{RAW_SCHEMA}.load_manifest'::regclass and attname = 'duplicate_of'
+    ) then
+        alter table {RAW_SCHEMA}.load_manifest add column if not exists landing_path text;
+        alter table {RAW_SCHEMA}.load_manifest add column if not exists closest_source text;
+        alter table {RAW_SCHEMA}.load_manifest add column if not exists duplicate_of bigint;
+    end if;
+end
+$add_columns$;
 do $migrate$
 begin
     if exists (
