@@ -131,6 +131,22 @@ def settings_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return make
 
 
+def query(target, sql: str, params: tuple = ()) -> list[tuple]:  # noqa: ANN001
+    """Rows of one query on a warehouse database."""
+    from oversight import warehouse
+
+    with warehouse.connect(target) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def put(source: Path, landing_dir: Path, relative: str) -> Path:
+    """Copy a file into the landing folder under any relative path (folders made as needed)."""
+    target = landing_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)
+    return target
+
+
 def copy_sample(source: str, name: str, landing_dir: Path) -> Path:
     target = landing_dir / source / name
     shutil.copy2(SAMPLES / source / name, target)

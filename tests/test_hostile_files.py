@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import resource
-import shutil
 import struct
 import time
 import zipfile
@@ -24,7 +23,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import REPO_ROOT, SAMPLES, validate_pending
+from conftest import REPO_ROOT, SAMPLES, put, query, validate_pending
 from oversight import hostile, loader, warehouse
 from oversight.landing import scan as scan_landing
 from oversight.settings import get_settings
@@ -45,18 +44,6 @@ def own_quarantine(settings, landing: Path):  # noqa: ANN001, ANN201
 def quarantine_files(settings) -> set[Path]:  # noqa: ANN001
     folder = settings.quarantine_dir
     return set(folder.rglob("*")) if folder.exists() else set()
-
-
-def query(target, sql: str, params: tuple = ()) -> list[tuple]:  # noqa: ANN001
-    with warehouse.connect(target) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-def put(source: Path, landing_dir: Path, relative: str) -> Path:
-    target = landing_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(source, target)
-    return target
 
 
 # ---- generated zip bombs --------------------------------------------------------------------------

@@ -6,31 +6,18 @@ bundled samples (sample_data/). Real PostgreSQL for the manifest.
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, SAMPLES, validate_pending
+from conftest import REPO_ROOT, SAMPLES, put, query, validate_pending
 from oversight import landing, loader, warehouse
 
 DATA = REPO_ROOT / "tests" / "data"
 APRIL_2025 = DATA / "ae" / "April-2025-CSV-revised.csv"  # 199 rows: 198 organisations + TOTAL
 JULY_2025 = DATA / "ae" / "July-2025-CSV-9jfy4.csv"
 JUNE_2024 = SAMPLES / "ae" / "Monthly-AE-June-2024.csv"  # 198 rows: 197 organisations + TOTAL
-
-
-def query(target, sql: str, params: tuple = ()) -> list[tuple]:  # noqa: ANN001
-    with warehouse.connect(target) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-def put(source: Path, landing_dir: Path, relative: str) -> Path:
-    target = landing_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(source, target)
-    return target
 
 
 # ---- recognition (no database) -------------------------------------------------------------------
