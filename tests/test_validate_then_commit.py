@@ -4,12 +4,19 @@ pending, and the rerun validates it (never counts it done); a refused load leave
 row and the quarantine; two runs of one source never load a file twice (the second waits, bounded).
 
 Real PostgreSQL (fresh_db), real GX, real dbt: the two staging views are built once by `dbt run`,
-then queried as the data changes underneath them. The crash is the load step run alone.
+then queried as the data changes underneath them. The crashes: the load step run alone, and the
+load and validate tasks run as a process of their own, killed with SIGKILL at a chosen point of the
+raw validation (`oversight.faultpoints`); two such processes also run one source at once.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -18,7 +25,7 @@ import psycopg
 import pytest
 
 from conftest import REPO_ROOT, copy_sample
-from oversight import loader, source_lock, tasks, transform, warehouse
+from oversight import loader, source_lock, summary, tasks, transform, warehouse
 from oversight.errors import GateFailedError
 
 pytestmark = pytest.mark.faults
@@ -86,6 +93,117 @@ def test_a_pending_load_is_invisible_to_dbt_and_the_rerun_validates_it(
     # validated: now it is done
     assert [r.status for r in loader.ingest_source("ae", fresh_db, settings)] == ["duplicate"]
     assert tasks.validate_raw("ae", [], settings, fresh_db)["skipped"] == "no new loads"
+
+
+LOAD_AND_VALIDATE = (
+    "import json; from oversight import tasks; results = tasks.load_source('ae'); "
+    "report = tasks.validate_raw('ae', results); "
+    "print('RESULT', json.dumps({'loads': results, 'validation': report}, default=str), flush=True)"
+)
+
+
+def run_ae_task(target: warehouse.Connection, settings, **extra: str) -> subprocess.Popen:  # noqa: ANN001
+    """The ingestion DAG's load and validate tasks for A&E, in a process of their own (as an Airflow
+    worker runs them), so that the test can kill it with SIGKILL."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "plugins"), os.environ.get("PYTHONPATH", "")]),
+        "WAREHOUSE_URL": target.url,
+        "OVERSIGHT_HOME": str(settings.home),
+        "LANDING_DIR": str(settings.landing_dir),
+        "GX_ANALYTICS_ENABLED": "False",
+        **extra,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-c", LOAD_AND_VALIDATE],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def task_result(output: str) -> dict:
+    """The loads and the validation report a `run_ae_task` process printed."""
+    [line] = [line for line in output.splitlines() if line.startswith("RESULT ")]
+    return json.loads(line.removeprefix("RESULT "))
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        "raw_validate",  # the lock held and the pending loads listed, the suite not yet run
+        "raw_validated",  # the suite passed, the loads not yet marked validated
+    ],
+)
+def test_kill_9_during_the_raw_validation_leaves_the_load_pending_and_the_rerun_validates_it(
+    fresh_db: warehouse.Connection, landing: Path, settings, tmp_path: Path, point: str
+) -> None:  # noqa: ANN001
+    copy_sample("ae", AE_FILE, landing)
+    pause = tmp_path / "paused"
+    run = run_ae_task(fresh_db, settings, OVERSIGHT_PAUSE_AT=point, OVERSIGHT_PAUSE_FILE=str(pause))
+    deadline = time.monotonic() + 300
+    while not pause.exists():
+        assert run.poll() is None, f"the task ended before {point}: {run.stdout.read()[-3000:]}"
+        assert time.monotonic() < deadline, f"timed out waiting for {point}"
+        time.sleep(0.2)
+    # the source's lock is held by the paused task
+    holders = "select count(*) from pg_locks where locktype = 'advisory' and granted"
+    assert query(fresh_db, holders) == [(1,)]
+    os.kill(run.pid, signal.SIGKILL)
+    assert run.wait(timeout=30) == -signal.SIGKILL
+    run.stdout.close()
+
+    # committed, never validated: pending, and not one of its rows visible to dbt
+    assert manifest(fresh_db) == [(AE_FILE, "loaded", "pending", 198)]
+    staging_views(fresh_db, settings)
+    visible = "select count(*) from staging__build.stg_ae__provider_monthly"
+    assert query(fresh_db, visible) == [(0,)]
+    assert query(fresh_db, "select count(*) from staging__build.stg_warehouse__loads") == [(0,)]
+    assert query(fresh_db, holders) == [(0,)]  # the lock died with the process
+    # and the summary says so: not loaded, pending validation
+    state = summary.collect(settings.model_copy(update={"warehouse_url": fresh_db.url}))
+    assert state["sources"]["ae"] == {"files": 0, "rows": 0, "quarantined": 0, "pending": 1}
+    [landing_line, title, line] = summary._landing_lines(state["landing"], landing)
+    assert "1 pending validation; every file accounted for" in landing_line
+    assert title.startswith("  PENDING VALIDATION") and line.startswith(f"    ae: ae/{AE_FILE}")
+
+    # the rerun, the same tasks untouched: the pending load is validated, never loaded twice
+    rerun = run_ae_task(fresh_db, settings)
+    output, _ = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, output[-3000:]
+    result = task_result(output)
+    [load_id] = [r[0] for r in query(fresh_db, "select load_id from raw.load_manifest")]
+    assert [(r["status"], r["load_id"]) for r in result["loads"]] == [("pending", load_id)]
+    report = result["validation"]
+    assert report["load_ids"] == [load_id]
+    assert report["success"] and report["passed"] == report["evaluated"] > 0
+    assert report["lock_waited_for"] is None  # a dead holder holds nothing
+    assert manifest(fresh_db) == [(AE_FILE, "loaded", "validated", 198)]
+    assert query(fresh_db, "select count(*), count(distinct (org_code, period)) from raw.ae_monthly") == [
+        (198, 198)
+    ]
+    assert query(fresh_db, visible) == [(197,)]  # the TOTAL row stays in raw
+
+
+def test_two_runs_of_a_source_at_once_load_the_file_once_and_validate_it_once(
+    fresh_db: warehouse.Connection, landing: Path, settings
+) -> None:  # noqa: ANN001
+    copy_sample("ae", AE_FILE, landing)
+    runs = [run_ae_task(fresh_db, settings) for _ in range(2)]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [o[-2000:] for o in outputs]
+    results = [task_result(o) for o in outputs]
+    statuses = sorted(r["loads"][0]["status"] for r in results)
+    [load_id] = [r[0] for r in query(fresh_db, "select load_id from raw.load_manifest")]
+    # one loaded it; the other waited for the source's lock, then found it done or pending
+    assert statuses[0] == "duplicate" or statuses == ["loaded", "pending"], statuses
+    assert "loaded" in statuses
+    validations = [r["validation"] for r in results]
+    assert sorted(v.get("skipped", "ran") for v in validations) == ["no new loads", "ran"]
+    assert [v["load_ids"] for v in validations if "skipped" not in v] == [[load_id]]
+    assert manifest(fresh_db) == [(AE_FILE, "loaded", "validated", 198)]
+    assert query(fresh_db, "select count(*) from raw.ae_monthly") == [(198,)]
 
 
 def test_a_refused_load_leaves_only_its_manifest_row_and_the_quarantine(

@@ -13,6 +13,8 @@ from rich.text import Text
 from oversight import reports
 from oversight.settings import PUBLISHED_SCHEMA, RAW_SCHEMA, Settings, get_settings
 
+PENDING = "pending validation"  # a load committed, its raw suite not passed yet (a run stopped between)
+
 
 def collect(settings: Settings) -> dict:
     from oversight import warehouse
@@ -20,14 +22,21 @@ def collect(settings: Settings) -> dict:
     target = warehouse.resolve(settings)
     summary: dict = {"warehouse": target.url, "sources": {}, "segments": [], "published": False}
     with warehouse.connect(target) as conn:
-        for source, files, rows, quarantined in conn.execute(
-            f"select source, count(*) filter (where status = 'loaded'), "
-            f"coalesce(sum(rows_loaded) filter (where status = 'loaded'), 0), "
-            f"count(*) filter (where status = 'quarantined') from {RAW_SCHEMA}.load_manifest "
-            "where source is not null group by source "
-            "order by source"
+        # a load committed but not validated by the raw suite (a run stopped in between) is not
+        # loaded: dbt does not see its rows; it is shown apart, as pending validation
+        for source, files, rows, quarantined, pending in conn.execute(
+            f"select source, count(*) filter (where status = 'loaded' and validation = 'validated'), "
+            f"coalesce(sum(rows_loaded) filter (where status = 'loaded' and validation = 'validated'), 0), "
+            f"count(*) filter (where status = 'quarantined'), "
+            f"count(*) filter (where status = 'loaded' and validation = 'pending') "
+            f"from {RAW_SCHEMA}.load_manifest where source is not null group by source order by source"
         ):
-            summary["sources"][source] = {"files": files, "rows": int(rows), "quarantined": quarantined}
+            summary["sources"][source] = {
+                "files": files,
+                "rows": int(rows),
+                "quarantined": quarantined,
+                "pending": pending,
+            }
         summary["landing"] = _landing_accounts(conn, settings)
         has_marts = conn.execute(
             "select 1 from information_schema.tables where table_schema = %s and table_name = 'fct_segment'",
@@ -54,8 +63,9 @@ def _landing_accounts(conn, settings: Settings) -> list[dict]:  # noqa: ANN001
     from oversight import landing
 
     rows = conn.execute(
-        f"select coalesce(landing_path, file_name), file_name, file_sha256, source, status, message, "
-        f"closest_source from {RAW_SCHEMA}.load_manifest order by load_id"
+        f"select coalesce(landing_path, file_name), file_name, file_sha256, source, "
+        f"case when status = 'loaded' and validation = 'pending' then '{PENDING}' else status end, "
+        f"message, closest_source from {RAW_SCHEMA}.load_manifest order by load_id"
     ).fetchall()
     latest: dict[tuple[str, str], tuple] = {}
     for path, name, sha, source, status, message, closest in rows:
@@ -82,7 +92,7 @@ def _landing_lines(accounts: list[dict], landing_dir: object) -> list[str]:
     counts: dict[str, int] = {}
     for a in accounts:
         counts[a["status"] or "no manifest row"] = counts.get(a["status"] or "no manifest row", 0) + 1
-    order = ["loaded", "duplicate", "quarantined", "unrecognised", "no manifest row"]
+    order = ["loaded", PENDING, "duplicate", "quarantined", "unrecognised", "no manifest row"]
     tally = ", ".join(f"{counts[k]} {k}" for k in order if k in counts)
     missing = counts.get("no manifest row", 0)
     lines = [
@@ -90,6 +100,7 @@ def _landing_lines(accounts: list[dict], landing_dir: object) -> list[str]:
         + ("every file accounted for" if not missing else f"{missing} NOT ACCOUNTED FOR")
     ]
     for status, title in (
+        (PENDING, "PENDING VALIDATION (not validated, so dbt does not read it; the next run validates it)"),
         ("quarantined", "quarantined (source: file, reason)"),
         ("unrecognised", "unrecognised (file, closest source, reason)"),
         (None, "NOT ACCOUNTED FOR (no manifest row)"),
@@ -226,7 +237,7 @@ def _rows_table(rows: list[Row]) -> Table:
 def _sources_table(data: dict, settings: Settings, run_id: str | None) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("source")
-    for heading in ("rows", "files", "new files", "new rows", "quarantined"):
+    for heading in ("rows", "files", "new files", "new rows", "quarantined", "pending"):
         table.add_column(heading, justify="right")
     for source, info in data["sources"].items():
         this_run = reports.read_report(f"ingest_{source}", settings, run_id) or {"files": []}
@@ -238,6 +249,7 @@ def _sources_table(data: dict, settings: Settings, run_id: str | None) -> Table:
             str(len(new)),
             f"{sum(f['rows_loaded'] for f in new):,}",
             Text(str(info["quarantined"] or ""), style="bold red" if info["quarantined"] else ""),
+            Text(str(info.get("pending") or ""), style="bold yellow" if info.get("pending") else ""),
         )
     return table
 

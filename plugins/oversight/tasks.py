@@ -10,7 +10,7 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
-from oversight import loader, reports, warehouse
+from oversight import faultpoints, loader, reports, warehouse
 from oversight.errors import BadInputError, GateFailedError
 from oversight.settings import BUILD_SCHEMA, RAW_SCHEMA, Settings, get_settings
 
@@ -82,6 +82,7 @@ def validate_raw(
             return report
         if earlier:
             log.warning("%s: validating load(s) %s left pending by an earlier run", source, earlier)
+        faultpoints.reached("raw_validate")
         try:
             result = gate.run_gate("raw", target, RAW_SCHEMA, load_ids=load_ids, settings=settings)
         except GateFailedError as error:
@@ -98,6 +99,7 @@ def validate_raw(
                 settings,
             )
             raise
+        faultpoints.reached("raw_validated")
         loader.mark_validated(hold.conn, load_ids)
         hold.conn.commit()
     report = {**base, "success": True, **_gate_counts(result)}
@@ -202,7 +204,7 @@ def build_marts(settings: Settings | None = None) -> dict[str, Any]:
 def gate_marts(settings: Settings | None = None) -> dict[str, Any]:
     """The GX marts suite on the build schema, holding the build lock. A refused build is kept
     (whole, for inspection) and never published; the next build drops it."""
-    from oversight import build_lock, faultpoints, gate
+    from oversight import build_lock, gate
 
     settings = settings or get_settings()
     target = warehouse.resolve(settings)
