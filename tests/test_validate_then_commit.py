@@ -123,6 +123,20 @@ def run_ae_task(target: warehouse.Connection, settings, **extra: str) -> subproc
     )
 
 
+def wait_for_no_sessions(target: warehouse.Connection) -> None:
+    """Until the server has ended the killed process's sessions (it notices the closed socket at
+    once, but ends the backend asynchronously), at most 30 s."""
+    others = (
+        "select count(*) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()"
+    )
+    deadline = time.monotonic() + 30
+    while query(target, others) != [(0,)]:
+        assert time.monotonic() < deadline, query(
+            target, "select application_name, state from pg_stat_activity"
+        )
+        time.sleep(0.1)
+
+
 def task_result(output: str) -> dict:
     """The loads and the validation report a `run_ae_task` process printed."""
     [line] = [line for line in output.splitlines() if line.startswith("RESULT ")]
@@ -132,11 +146,12 @@ def task_result(output: str) -> dict:
 @pytest.mark.parametrize(
     "point",
     [
+        "raw_copy",  # the rows copied, the load's transaction not committed
         "raw_validate",  # the lock held and the pending loads listed, the suite not yet run
         "raw_validated",  # the suite passed, the loads not yet marked validated
     ],
 )
-def test_kill_9_during_the_raw_validation_leaves_the_load_pending_and_the_rerun_validates_it(
+def test_kill_9_during_the_load_or_its_validation_leaves_nothing_visible_and_the_rerun_converges(
     fresh_db: warehouse.Connection, landing: Path, settings, tmp_path: Path, point: str
 ) -> None:  # noqa: ANN001
     copy_sample("ae", AE_FILE, landing)
@@ -148,25 +163,31 @@ def test_kill_9_during_the_raw_validation_leaves_the_load_pending_and_the_rerun_
         assert time.monotonic() < deadline, f"timed out waiting for {point}"
         time.sleep(0.2)
     # the source's lock is held by the paused task
-    holders = "select count(*) from pg_locks where locktype = 'advisory' and granted"
-    assert query(fresh_db, holders) == [(1,)]
+    holders = "select count(*) > 0 from pg_locks where locktype = 'advisory' and granted"
+    assert query(fresh_db, holders) == [(True,)]
     os.kill(run.pid, signal.SIGKILL)
     assert run.wait(timeout=30) == -signal.SIGKILL
     run.stdout.close()
+    committed = point != "raw_copy"
 
-    # committed, never validated: pending, and not one of its rows visible to dbt
-    assert manifest(fresh_db) == [(AE_FILE, "loaded", "pending", 198)]
+    if committed:  # committed, never validated: pending, and not one of its rows visible to dbt
+        assert manifest(fresh_db) == [(AE_FILE, "loaded", "pending", 198)]
+    else:  # the server rolled the COPY back with the dead session: no manifest row, no raw row
+        wait_for_no_sessions(fresh_db)
+        assert manifest(fresh_db) == []
+        assert query(fresh_db, "select count(*) from raw.ae_monthly") == [(0,)]
     staging_views(fresh_db, settings)
     visible = "select count(*) from staging__build.stg_ae__provider_monthly"
     assert query(fresh_db, visible) == [(0,)]
     assert query(fresh_db, "select count(*) from staging__build.stg_warehouse__loads") == [(0,)]
-    assert query(fresh_db, holders) == [(0,)]  # the lock died with the process
-    # and the summary says so: not loaded, pending validation
-    state = summary.collect(settings.model_copy(update={"warehouse_url": fresh_db.url}))
-    assert state["sources"]["ae"] == {"files": 0, "rows": 0, "quarantined": 0, "pending": 1}
-    [landing_line, title, line] = summary._landing_lines(state["landing"], landing)
-    assert "1 pending validation; every file accounted for" in landing_line
-    assert title.startswith("  PENDING VALIDATION") and line.startswith(f"    ae: ae/{AE_FILE}")
+    wait_for_no_sessions(fresh_db)
+    assert query(fresh_db, holders) == [(False,)]  # the locks died with the process
+    if committed:  # and the summary says so: not loaded, pending validation
+        state = summary.collect(settings.model_copy(update={"warehouse_url": fresh_db.url}))
+        assert state["sources"]["ae"] == {"files": 0, "rows": 0, "quarantined": 0, "pending": 1}
+        [landing_line, title, line] = summary._landing_lines(state["landing"], landing)
+        assert "1 pending validation; every file accounted for" in landing_line
+        assert title.startswith("  PENDING VALIDATION") and line.startswith(f"    ae: ae/{AE_FILE}")
 
     # the rerun, the same tasks untouched: the pending load is validated, never loaded twice
     rerun = run_ae_task(fresh_db, settings)
@@ -174,7 +195,8 @@ def test_kill_9_during_the_raw_validation_leaves_the_load_pending_and_the_rerun_
     assert rerun.returncode == 0, output[-3000:]
     result = task_result(output)
     [load_id] = [r[0] for r in query(fresh_db, "select load_id from raw.load_manifest")]
-    assert [(r["status"], r["load_id"]) for r in result["loads"]] == [("pending", load_id)]
+    rerun_status = "pending" if committed else "loaded"
+    assert [(r["status"], r["load_id"]) for r in result["loads"]] == [(rerun_status, load_id)]
     report = result["validation"]
     assert report["load_ids"] == [load_id]
     assert report["success"] and report["passed"] == report["evaluated"] > 0

@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from oversight import hostile, landing
+from oversight import faultpoints, hostile, landing
 from oversight.errors import BadInputError
 from oversight.landing import sha256_of
 from oversight.settings import RAW_SCHEMA, Settings, get_settings
@@ -208,6 +208,7 @@ def load_file(
             conn.execute(
                 f"update {RAW_SCHEMA}.load_manifest set rows_loaded = %s where load_id = %s", (rows, load_id)
             )
+            faultpoints.reached("raw_copy")
     except BadInputError as error:
         conn.rollback()
         target = quarantine_file(settings, spec, path, error, sha)
