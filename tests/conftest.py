@@ -162,7 +162,9 @@ def validate_pending(target, load_ids: list[int] | None = None) -> None:  # noqa
     with warehouse.connect(target) as conn:
         if load_ids is None:
             sources = conn.execute("select distinct source from raw.load_manifest where source is not null")
-            load_ids = [i for (source,) in sources.fetchall() for i in tasks.pending_loads(conn, source)]
+            load_ids = [
+                i for (source,) in sources.fetchall() for i, _rows in tasks.pending_loads(conn, source)
+            ]
         loader.mark_validated(conn, load_ids)
 
 

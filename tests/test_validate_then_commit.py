@@ -256,6 +256,39 @@ def test_a_refused_load_leaves_only_its_manifest_row_and_the_quarantine(
     assert tasks.validate_raw("ae", [], settings, fresh_db)["skipped"] == "no new loads"
 
 
+def test_loads_are_gated_in_batches_of_bounded_rows() -> None:
+    # (load id, rows): consecutive loads share a batch while their rows fit; a larger load goes alone
+    loads = [(1, 198), (2, 198), (3, 180_781), (4, 198), (5, 0), (6, 200_000)]
+    assert tasks.gate_batches(loads, 250_000) == [[1, 2, 3, 4, 5], [6]]
+    assert tasks.gate_batches(loads, 180_000) == [[1, 2], [3], [4, 5], [6]]
+    assert tasks.gate_batches(loads, 1) == [[1], [2], [3], [4], [5], [6]]
+    assert tasks.gate_batches([], 10) == []
+
+
+def test_a_failed_batch_rejects_its_loads_only_and_the_others_are_validated(
+    fresh_db: warehouse.Connection, landing: Path, settings
+) -> None:  # noqa: ANN001
+    good, bad_name = "Monthly-AE-August-2024.csv", AE_FILE
+    copy_sample("ae", good, landing)
+    bad = copy_sample("ae", bad_name, landing)
+    bad.write_text(bad.read_text().replace(",24223,", ", 24223,", 1))  # breaks the raw suite only
+    results = loader.results_as_dicts(loader.ingest_source("ae", fresh_db, settings))
+    assert sorted(r["status"] for r in results) == ["loaded", "loaded"]
+    one_at_a_time = settings.model_copy(update={"raw_gate_batch_rows": 100})
+    with pytest.raises(GateFailedError, match="attendances_type1"):
+        tasks.validate_raw("ae", results, one_at_a_time, fresh_db)
+    assert sorted(manifest(fresh_db)) == [
+        (good, "loaded", "validated", 199),
+        (bad_name, "quarantined", "rejected", 0),
+    ]
+    assert query(fresh_db, "select count(*) from raw.ae_monthly") == [(199,)]
+    report = tasks.reports.read_report("gate_raw_ae", settings)
+    by_name = {r["file_name"]: r["load_id"] for r in results}
+    assert report["success"] is False and report["rejected_load_ids"] == [by_name[bad_name]]
+    assert sorted(report["batches"]) == sorted([[by_name[good]], [by_name[bad_name]]])
+    assert report["failed"] > 0 and report["passed"] > report["failed"]
+
+
 def test_a_second_run_of_a_source_waits_for_the_first_and_says_so(
     fresh_db: warehouse.Connection, landing: Path, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # noqa: ANN001

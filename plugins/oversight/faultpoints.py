@@ -11,7 +11,8 @@ Points:
 - `gate_marts`: the build is complete, before the GX gate;
 - `publish_swap`: inside the swap transaction, after each schema was renamed.
 
-A kill during `dbt build` needs no point: the test kills the process once the build schemas hold some of the tables.
+A kill during `dbt build` needs no point: the test kills the process once the build schemas hold
+some of the tables.
 """
 
 from __future__ import annotations

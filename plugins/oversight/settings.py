@@ -124,6 +124,11 @@ class Settings(BaseSettings):
         1800.0,
         "seconds a load or raw validation waits for another run of its source",
     )
+    raw_gate_batch_rows: int = env(
+        "OVERSIGHT_RAW_GATE_BATCH_ROWS",
+        250_000,
+        "raw rows the raw GX suite validates at once (a backfill's loads are gated in batches)",
+    )
     publish_lock_timeout_seconds: float = env(
         "OVERSIGHT_PUBLISH_LOCK_TIMEOUT", 2.0, "`lock_timeout` of each publish transaction, seconds"
     )
