@@ -163,7 +163,12 @@ def test_kill_9_during_the_load_or_its_validation_leaves_nothing_visible_and_the
         assert time.monotonic() < deadline, f"timed out waiting for {point}"
         time.sleep(0.2)
     # the source's lock is held by the paused task
-    holders = "select count(*) > 0 from pg_locks where locktype = 'advisory' and granted"
+    # this database's advisory locks only: on a shared server, Airflow's scheduler (another test
+    # pass's metadata database) holds advisory locks of its own
+    holders = (
+        "select count(*) > 0 from pg_locks where locktype = 'advisory' and granted "
+        "and database = (select oid from pg_database where datname = current_database())"
+    )
     assert query(fresh_db, holders) == [(True,)]
     os.kill(run.pid, signal.SIGKILL)
     assert run.wait(timeout=30) == -signal.SIGKILL
@@ -254,6 +259,42 @@ def test_a_refused_load_leaves_only_its_manifest_row_and_the_quarantine(
     # the rerun neither reloads nor revalidates it
     assert [r.status for r in loader.ingest_source("ae", fresh_db, settings)] == ["previously_quarantined"]
     assert tasks.validate_raw("ae", [], settings, fresh_db)["skipped"] == "no new loads"
+
+
+def test_bootstrap_of_a_complete_warehouse_locks_no_table_a_load_holds(
+    fresh_db: warehouse.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another run's load of a source holds ROW EXCLUSIVE on its raw table (COPY) and SHARE UPDATE
+    EXCLUSIVE on the manifest (ANALYZE); a run starting meanwhile bootstraps without waiting for
+    either (its DDL, even `if not exists`, and `comment on` would: the two runs deadlocked)."""
+    loading = psycopg.connect(fresh_db.conninfo)
+    try:
+        loading.execute("lock table raw.ae_monthly in row exclusive mode")
+        loading.execute("lock table raw.load_manifest in share update exclusive mode")
+        loading.execute("lock table raw.decisions in share update exclusive mode")
+        monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=2s")  # waiting fails, never hangs
+        warehouse.bootstrap(fresh_db)
+    finally:
+        loading.close()
+    # an older warehouse still gets what it lacks
+    with warehouse.connect(fresh_db) as conn:
+        conn.execute("drop index raw.ae_monthly__load")
+        conn.execute("drop index raw.load_manifest_pending")
+        conn.execute("alter table raw.ae_monthly drop column org_name")
+        conn.execute("comment on table raw.load_manifest is 'old'")
+    warehouse.bootstrap(fresh_db)
+    assert query(
+        fresh_db,
+        "select count(*) from pg_indexes where indexname in ('ae_monthly__load', 'load_manifest_pending')",
+    ) == [(2,)]
+    assert query(
+        fresh_db,
+        "select count(*) from information_schema.columns where table_schema = 'raw' "
+        "and table_name = 'ae_monthly' and column_name = 'org_name'",
+    ) == [(1,)]
+    assert query(fresh_db, "select obj_description('raw.load_manifest'::regclass)")[0][0].startswith(
+        "One row"
+    )
 
 
 def test_loads_are_gated_in_batches_of_bounded_rows() -> None:

@@ -55,9 +55,32 @@ class LoadResult:
     message: str | None = None
 
 
-def create_raw_tables(conn: psycopg.Connection) -> None:
+def create_raw_tables(conn: psycopg.Connection) -> list[str]:
+    """Create each source's raw table, or give it the columns a new layout added; a table already
+    complete (columns and load index) is not touched: its DDL, `if not exists` or not, takes an
+    ACCESS EXCLUSIVE lock, and one run's bootstrap deadlocked another run's load of the same source
+    (test_validate_then_commit: two runs at once). Returns the tables changed."""
+    from oversight.sources.base import METADATA_COLUMNS
+
+    columns: dict[str, set[str]] = {}
+    for table, column in conn.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = %s",
+        (RAW_SCHEMA,),
+    ):
+        columns.setdefault(table, set()).add(column)
+    indexes = {
+        r[0] for r in conn.execute("select indexname from pg_indexes where schemaname = %s", (RAW_SCHEMA,))
+    }
+    changed = []
     for spec in SOURCES.values():
-        conn.execute(spec.create_table_sql(RAW_SCHEMA))
+        wanted = {*spec.raw_columns, *(name for name, _ in METADATA_COLUMNS)}
+        complete = wanted <= columns.get(spec.raw_table, set()) and f"{spec.raw_table}__load" in indexes
+        if not complete:
+            conn.execute(spec.create_table_sql(RAW_SCHEMA))
+            columns[spec.raw_table] = wanted | columns.get(spec.raw_table, set())
+            indexes.add(f"{spec.raw_table}__load")
+            changed.append(spec.raw_table)
+    return changed
 
 
 def quarantine_file(

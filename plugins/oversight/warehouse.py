@@ -173,8 +173,6 @@ create table if not exists {RAW_SCHEMA}.load_manifest (
     loaded_at       timestamptz not null default now()
 );
 
-create unique index if not exists load_manifest_one_load_per_file
-    on {RAW_SCHEMA}.load_manifest (source, file_sha256) where status = 'loaded';
 
 -- Every landing file gets a row (issue 9): duplicates and unrecognised files too. Migrated in place
 -- (add column if not exists; the status check widened once), so existing warehouses keep working.
@@ -237,12 +235,7 @@ begin
 end
 $validation$;
 
-create index if not exists load_manifest_pending
-    on {RAW_SCHEMA}.load_manifest (source) where validation = 'pending';
 
-create unique index if not exists load_manifest_one_row_per_landing_file
-    on {RAW_SCHEMA}.load_manifest (coalesce(landing_path, file_name), file_sha256)
-    where status in ('duplicate', 'unrecognised');
 
 create table if not exists {RAW_SCHEMA}.decisions (
     decision_id     text primary key,
@@ -260,22 +253,63 @@ create table if not exists {RAW_SCHEMA}.decisions (
     entered_at      timestamptz not null default now()
 );
 
-comment on table {RAW_SCHEMA}.decisions is
-    'Judgement decisions entered by analysts (segment 5 / PIP, RSP, special measures, licence breach, '
-    'override): who, when, why and source. Applied after the rules; always visible in the explanation. '
-    'Version-controlled decisions can also go in the dbt seed recorded_decisions.csv.';
-
-comment on table {RAW_SCHEMA}.load_manifest is
-    'One row per landing file and attempt, whatever became of it: loaded (never loaded twice, by '
-    'sha256), duplicate (the same content under another name or path: duplicate_of = its load), '
-    'quarantined (message = the reason) or unrecognised (source null, closest_source and the reason '
-    'in message). validation = what the raw GX suite said of a load: pending (committed, not yet '
-    'validated: dbt does not see it), validated, or rejected (rows deleted, file quarantined). '
-    'landing_path = the file''s path under LANDING_DIR. vintage = order of arrival '
-    'for the period; revision = what '
-    'the file name says (0 first issue, 1 revised / -v2). Models read the highest (revision, vintage); '
-    'earlier vintages stay loaded and queryable.';
 """
+
+# Indexes and comments of the bootstrap, each created only when missing or different: DDL, even
+# `create index if not exists` or a `comment on` that changes nothing, locks its table, and a
+# bootstrap at the start of one load deadlocked another run's load of the same source (its ANALYZE
+# of raw.load_manifest against the bootstrap's comment on it; test_validate_then_commit, two runs).
+BOOTSTRAP_INDEXES = {
+    "load_manifest_one_load_per_file": f"""create unique index load_manifest_one_load_per_file
+    on {RAW_SCHEMA}.load_manifest (source, file_sha256) where status = 'loaded'""",
+    "load_manifest_pending": f"""create index load_manifest_pending
+    on {RAW_SCHEMA}.load_manifest (source) where validation = 'pending'""",
+    "load_manifest_one_row_per_landing_file": f"""create unique index load_manifest_one_row_per_landing_file
+    on {RAW_SCHEMA}.load_manifest (coalesce(landing_path, file_name), file_sha256)
+    where status in ('duplicate', 'unrecognised')""",
+}
+BOOTSTRAP_COMMENTS = {
+    f"{RAW_SCHEMA}.decisions": (
+        "Judgement decisions entered by analysts (segment 5 / PIP, RSP, special measures, licence breach, "
+        "override): who, when, why and source. Applied after the rules; always visible in the explanation. "
+        "Version-controlled decisions can also go in the dbt seed recorded_decisions.csv."
+    ),
+    f"{RAW_SCHEMA}.load_manifest": (
+        "One row per landing file and attempt, whatever became of it: loaded (never loaded twice, by "
+        "sha256), duplicate (the same content under another name or path: duplicate_of = its load), "
+        "quarantined (message = the reason) or unrecognised (source null, closest_source and the reason "
+        "in message). validation = what the raw GX suite said of a load: pending (committed, not yet "
+        "validated: dbt does not see it), validated, or rejected (rows deleted, file quarantined). "
+        "landing_path = the file's path under LANDING_DIR. vintage = order of arrival "
+        "for the period; revision = what "
+        "the file name says (0 first issue, 1 revised / -v2). Models read the highest (revision, vintage); "
+        "earlier vintages stay loaded and queryable."
+    ),
+}
+
+
+def ensure_indexes(conn: psycopg.Connection, schema: str, indexes: dict[str, str]) -> list[str]:
+    """Create each index whose name is not in `schema` yet; returns those created."""
+    present = {
+        r[0] for r in conn.execute("select indexname from pg_indexes where schemaname = %s", (schema,))
+    }
+    created = [name for name in indexes if name not in present]
+    for name in created:
+        conn.execute(indexes[name])
+    return created
+
+
+def ensure_comments(conn: psycopg.Connection, comments: dict[str, str]) -> None:
+    """`comment on table` only where the comment differs (the statement locks the table)."""
+    from psycopg import sql
+
+    for table, text in comments.items():
+        current = conn.execute("select obj_description(%s::regclass, 'pg_class')", (table,)).fetchone()[0]
+        if current != text:
+            schema, name = table.split(".")
+            conn.execute(
+                sql.SQL("comment on table {} is {}").format(sql.Identifier(schema, name), sql.Literal(text))
+            )
 
 
 def bootstrap(target: Connection | None = None, bi_role: str | None = None) -> None:
@@ -286,6 +320,8 @@ def bootstrap(target: Connection | None = None, bi_role: str | None = None) -> N
     with connect(target) as conn:
         conn.execute("select pg_advisory_xact_lock(hashtext('oversight_bootstrap'))")
         conn.execute(BOOTSTRAP_SQL)
+        ensure_indexes(conn, RAW_SCHEMA, BOOTSTRAP_INDEXES)
+        ensure_comments(conn, BOOTSTRAP_COMMENTS)
         role_exists = conn.execute("select 1 from pg_roles where rolname = %s", (bi_role,)).fetchone()
         if not role_exists:
             conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(bi_role)))
