@@ -79,9 +79,11 @@ class Hold:
     took_over: str | None = None  # a crashed or stale lease taken over
     dropped: list[str] = field(default_factory=list)  # build schemas of an earlier run, dropped
     build_started_at: datetime | None = None
+    state_copied: list[str] = field(default_factory=list)  # incremental state tables copied in
 
     def as_report(self) -> dict:
         return {
+            "incremental_state_copied": self.state_copied,
             "lock_waited_seconds": round(self.waited_seconds, 1),
             "lock_waited_for": self.waited_for,
             "lock_took_over": self.took_over,
@@ -120,6 +122,7 @@ def holding(
     last: bool = False,
     run_id: str | None = None,
     keep_build_on_failure: bool = False,
+    incremental_state: str | None = None,
 ) -> Iterator[Hold]:
     """Hold the build lock for one stage of a run (see the module docstring). `first`: take the
     lease and start from clean build schemas; `last`: release the lease when done."""
@@ -184,7 +187,7 @@ def holding(
             ).fetchone()
             hold.build_started_at = row[0]
             if first:
-                hold.dropped = build_schemas.prepare(conn)
+                hold.dropped, hold.state_copied = build_schemas.prepare(conn, incremental_state)
         try:
             yield hold
         except BaseException:

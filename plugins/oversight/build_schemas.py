@@ -4,7 +4,8 @@ dbt writes only build schemas (macro generate_schema_name); oversight.publish sw
 into place. Before a build, under the build lock (oversight.build_lock), the build schemas left by
 a crashed or failed run are dropped, and the published snapshot tables are copied into
 `snapshots__build`, so that `dbt snapshot` (part of `dbt build`) appends to the published history
-and the history survives the swap.
+and the history survives the swap. The published incremental models of the same dbt project are
+copied the same way (macros/incremental_state.sql), unless a full refresh is asked for.
 """
 
 from __future__ import annotations
@@ -59,9 +60,16 @@ def drop_build_schemas(conn: psycopg.Connection) -> list[str]:
     return dropped
 
 
-def prepare(conn: psycopg.Connection) -> list[str]:
+STATE_COMMENT = "oversight incremental state, project {sha}"  # macro incremental_state_comment
+
+
+def prepare(conn: psycopg.Connection, incremental_state: str | None = None) -> tuple[list[str], list[str]]:
     """Start a build from a clean slate: no build schema, and snapshots__build holding a copy of the
-    published snapshot tables (their history). Returns the build schemas that were left over."""
+    published snapshot tables (their history). With `incremental_state` (the sha256 of the dbt
+    project, oversight.transform.project_fingerprint), each published table that is incremental
+    state of that same project (its comment says so) is copied into its build schema too, so that
+    the model builds incrementally on it; a table built by other rules is not, and is rebuilt whole.
+    Returns (the build schemas that were left over, the state tables copied)."""
     from psycopg import sql
 
     dropped = drop_build_schemas(conn)
@@ -73,8 +81,29 @@ def prepare(conn: psycopg.Connection) -> list[str]:
         (SNAPSHOT_SCHEMA,),
     ).fetchall()
     for (table,) in tables:
-        published = sql.Identifier(SNAPSHOT_SCHEMA, table)
-        copy = sql.Identifier(target, table)
-        conn.execute(sql.SQL("create table {} (like {} including all)").format(copy, published))
-        conn.execute(sql.SQL("insert into {} select * from {}").format(copy, published))
-    return dropped
+        _copy(conn, SNAPSHOT_SCHEMA, target, table)
+    copied: list[str] = []
+    if incremental_state:
+        state = conn.execute(
+            "select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where c.relkind = 'r' and n.nspname = any(%s) and obj_description(c.oid, 'pg_class') = %s "
+            "order by 1, 2",
+            ([s for s in DBT_SCHEMAS if s != SNAPSHOT_SCHEMA], STATE_COMMENT.format(sha=incremental_state)),
+        ).fetchall()
+        for schema, table in state:
+            if not existing(conn, [build_name(schema)]):
+                conn.execute(sql.SQL("create schema {}").format(sql.Identifier(build_name(schema))))
+            _copy(conn, schema, build_name(schema), table)
+            copied.append(f"{schema}.{table}")
+        if copied:
+            log.info("incremental state copied into the build schemas: %s", ", ".join(copied))
+    return dropped, copied
+
+
+def _copy(conn: psycopg.Connection, schema: str, target: str, table: str) -> None:
+    from psycopg import sql
+
+    published = sql.Identifier(schema, table)
+    copy = sql.Identifier(target, table)
+    conn.execute(sql.SQL("create table {} (like {} including all)").format(copy, published))
+    conn.execute(sql.SQL("insert into {} select * from {}").format(copy, published))

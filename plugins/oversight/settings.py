@@ -124,6 +124,11 @@ class Settings(BaseSettings):
         1800.0,
         "seconds a load or raw validation waits for another run of its source",
     )
+    full_refresh: bool = env(
+        "OVERSIGHT_FULL_REFRESH",
+        False,
+        "rebuild incremental models whole (else a build reuses the published state of the same dbt project)",
+    )
     raw_gate_batch_rows: int = env(
         "OVERSIGHT_RAW_GATE_BATCH_ROWS",
         250_000,

@@ -210,8 +210,10 @@ def build_marts(settings: Settings | None = None) -> dict[str, Any]:
     warehouse.bootstrap(target, settings.bi_role)
     hold = None
     try:
-        with build_lock.holding(target, "dbt_build", settings, first=True) as hold:
-            result = transform.build(target, settings)
+        project = transform.project_fingerprint(settings)
+        state = None if settings.full_refresh else project
+        with build_lock.holding(target, "dbt_build", settings, first=True, incremental_state=state) as hold:
+            result = transform.build(target, settings, project_sha256=project)
     except RuntimeError as error:
         reports.write_report(
             "dbt_build",
@@ -221,6 +223,8 @@ def build_marts(settings: Settings | None = None) -> dict[str, Any]:
         raise
     report = {
         "success": True,
+        "full_refresh": settings.full_refresh,
+        "project_sha256": project,
         "counts": result.counts,
         "tests_passed": result.tests_passed,
         "tests_failed": result.tests_failed,

@@ -81,28 +81,57 @@ def run_dbt(args: list[str], target: Connection, settings: Settings | None = Non
     )
 
 
-def build(target: Connection, settings: Settings | None = None) -> DbtResult:
-    """dbt build (seeds, models, snapshots, tests), every schema written as `<schema>__build`.
-    Call it holding oversight.build_lock (first stage): that drops stale build schemas and copies
-    the published snapshot history into snapshots__build, which the snapshot appends to.
+PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "snapshots", "tests")
 
-    --full-refresh: seeds are recreated (an analyst may add a column to a rule seed) and tables
-    rebuilt whole; there are no incremental models, and snapshots ignore the flag.
+
+def project_fingerprint(settings: Settings | None = None) -> str:
+    """sha256 of the dbt project's files (models, macros, seeds, snapshots, tests, dbt_project.yml):
+    the rules an incremental model's state was built by. A build reuses published incremental state
+    only when this is unchanged (oversight.build_schemas.prepare)."""
+    import hashlib
+
+    root = (settings or get_settings()).dbt_project_dir
+    digest = hashlib.sha256()
+    for part in PROJECT_PARTS:
+        path = root / part
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file():
+                digest.update(file.relative_to(root).as_posix().encode() + b"\0")
+                digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def build(
+    target: Connection,
+    settings: Settings | None = None,
+    project_sha256: str | None = None,
+) -> DbtResult:
+    """dbt build (seeds, models, snapshots, tests), every schema written as `<schema>__build`.
+    Call it holding oversight.build_lock (first stage): that drops stale build schemas, copies the
+    published snapshot history into snapshots__build, which the snapshot appends to, and the
+    published incremental state of this project (unless OVERSIGHT_FULL_REFRESH).
+
+    The build schemas start empty, so seeds and tables are always created whole; only the
+    incremental models (int_rtt__metric_values) build on the state copied in, and
+    OVERSIGHT_FULL_REFRESH passes `--full-refresh` (prepare copied no state either).
 
     Unit tests are left out (`--exclude-resource-type unit_test`), as dbt advises for production:
     they test the SQL's logic on fixed inputs, not the data, so their answer cannot change from one
     load to the next; `make test` runs them (`unit_tests`, tests/test_dbt_unit_tests.py). They were
     37 of the 518 nodes and about a fifth of a build's dbt time (21 of 88 thread-seconds)."""
+    settings = settings or get_settings()
+    project_sha256 = project_sha256 or project_fingerprint(settings)
     result = run_dbt(
         [
             "build",
-            "--full-refresh",
+            *(["--full-refresh"] if settings.full_refresh else []),
             "--exclude-resource-type",
             "unit_test",
             "--log-level",
             "warn",
             "--vars",
-            f"{{build_suffix: '{BUILD_SUFFIX}'}}",
+            f"{{build_suffix: '{BUILD_SUFFIX}', project_sha256: '{project_sha256}'}}",
         ],
         target,
         settings,

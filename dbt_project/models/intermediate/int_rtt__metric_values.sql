@@ -6,6 +6,21 @@
 -- (in the April 2026 extract `Total` is blank on Part_2 rows and `Total All` equals the bands).
 -- Definitions: seed metric_catalogue (rtt_waiting_list, rtt_within_18_weeks_pct,
 -- rtt_over_52_weeks_count, rtt_over_52_weeks_pct).
+-- Incremental (issue 14; macros/incremental_state.sql): a run rebuilds only the months whose latest
+-- vintage is not built yet; the RTT extract is ~180,000 rows a month, 22 M over ten years.
+-- depends_on: {{ ref('stg_warehouse__loads') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period_start',
+        post_hook=[
+            "{{ drop_superseded_loads('rtt') if is_incremental() else 'select 1' }}",
+            "{{ incremental_state_comment() }}",
+        ],
+    )
+}}
+
 with
 
 pathways as (
@@ -28,6 +43,9 @@ incomplete as (
     from pathways
     where rtt_part_type = 'Part_2'
         and is_total_treatment_function
+    {% if is_incremental() -%}
+        and period_start in {{ changed_periods('rtt') }}
+    {%- endif %}
     group by provider_org_code, period_start
 
 ),

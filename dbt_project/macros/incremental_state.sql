@@ -1,0 +1,75 @@
+{#
+    Incremental models whose state survives write-audit-publish (issue 14). Every build starts from
+    empty build schemas (oversight.build_schemas.prepare); before it, prepare copies into the build
+    schema each published table marked as incremental state of this very dbt project (the comment
+    the post-hook below writes, with var('project_sha256'), the sha256 of the project's files,
+    oversight.transform.project_fingerprint). So `is_incremental()` is true exactly when the
+    published table was built by the same rules: a changed model, macro or seed, a first build, or
+    OVERSIGHT_FULL_REFRESH rebuild the table whole. A build the gate refuses is discarded with its
+    state, so state is never ahead of the published marts.
+#}
+{% macro incremental_state_comment() -%}
+    comment on table {{ this }} is 'oversight incremental state, project {{ var("project_sha256", "unknown") }}'
+{%- endmacro %}
+
+
+{#
+    The periods of one source whose latest validated vintage is not yet in {{ this }}: a new month,
+    or a revised file (a new vintage) of an old one. An incremental run rebuilds exactly these
+    periods (strategy delete+insert on period_start).
+#}
+{% macro changed_periods(source_name) -%}
+    (
+        select latest_loads.period_start
+        from {{ ref('stg_warehouse__loads') }} as latest_loads
+        where latest_loads.source_name = '{{ source_name }}'
+            and latest_loads.is_latest_vintage
+            and latest_loads.load_id not in (select built.load_id from {{ this }} as built)
+    )
+{%- endmacro %}
+
+
+{#
+    After an incremental run: rows of a period whose load is no longer its latest vintage (the
+    revised file of that period gave no row to replace them) are removed.
+#}
+{% macro drop_superseded_loads(source_name) -%}
+    delete from {{ this }}
+    where load_id not in (
+        select latest_loads.load_id
+        from {{ ref('stg_warehouse__loads') }} as latest_loads
+        where latest_loads.source_name = '{{ source_name }}'
+            and latest_loads.is_latest_vintage
+    )
+{%- endmacro %}
+
+
+{#
+    dbt's get_where_subquery (the `where` config of a data test), with one addition: a `where` of
+    the form `untested_loads:<incremental model>` keeps only the rows of loads that the published
+    build has not already tested, i.e. loads absent from the incremental state of that model copied
+    into the build schema. A raw load's rows never change, so a row tested once need not be tested
+    again. Without that state (a full build) every row is tested.
+#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') -%}
+    {%- if where and where.startswith('untested_loads:') -%}
+        {%- set state = adapter.get_relation(
+            database=target.database,
+            schema=generate_schema_name('intermediate', none),
+            identifier=where.split(':')[1] | trim,
+        ) if execute else none -%}
+        {%- if state is none -%}
+            {%- do return(relation) -%}
+        {%- endif -%}
+        {%- set where = 'load_id not in (select tested.load_id from ' ~ state ~ ' as tested)' -%}
+    {%- endif -%}
+    {%- if where -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
