@@ -36,6 +36,7 @@ class Pipeline:
     home: Path
     landing: Path
     outcome: dict[str, str] = field(default_factory=dict)  # of the build that made it, by DAG
+    output: str = ""  # what the Airflow runner printed for that build
 
     def env(self) -> dict[str, str]:
         return {
@@ -64,7 +65,7 @@ class Pipeline:
     def run_all(self, run_id: str | None = None) -> dict[str, str]:
         """Every DAG, run by Airflow (dag.test, as `airflow dags test`) in one process."""
         extra = {**self.env(), **({"OVERSIGHT_RUN_ID": run_id} if run_id else {})}
-        outcome, _ = run_dags([*ingestion_dags(), MODEL_DAG], self.settings(), extra, echo=False)
+        outcome, self.output = run_dags([*ingestion_dags(), MODEL_DAG], self.settings(), extra, echo=False)
         return outcome
 
     def query(self, text: str, params: tuple = ()) -> list[tuple]:

@@ -52,6 +52,8 @@ def test_backfill_of_a_source_without_periods_exits_2_before_any_work() -> None:
 
 RUNNER_OUTPUT = [
     "==> ingest_ods\n",
+    'TASK {"dag_id": "ingest_ods", "task_id": "load_new_files", "state": "ok", "seconds": 2.4}\n',
+    'TASK {"dag_id": "ingest_ods", "task_id": "validate_new_rows", "state": "failed", "seconds": null}\n',
     'DAG {"dag_id": "ingest_ods", "state": "ok", "seconds": 12.4}\n',
     "==> ingest_cqc\n",
     "    ingest_cqc: could not run: [boom] no such file\n",
@@ -60,7 +62,7 @@ RUNNER_OUTPUT = [
 ]
 
 
-def test_one_progress_line_per_dag_from_the_runner_output() -> None:
+def test_one_progress_line_per_task_and_per_dag_from_the_runner_output() -> None:
     out = io.StringIO()
     dags = ["ingest_ods", "ingest_cqc", "build_and_publish_marts"]
     with progress.DagProgress(dags, console=Console(file=out, width=100)) as shown:
@@ -68,6 +70,8 @@ def test_one_progress_line_per_dag_from_the_runner_output() -> None:
             shown.feed(line)
     lines = out.getvalue().splitlines()
     assert lines == [
+        "      ok      load_new_files                     2 s",
+        "      FAILED  validate_new_rows",  # no running hook seen: no time given
         "  ok      ingest_ods                            12 s  (1/3)",
         "    ingest_cqc: could not run: [boom] no such file",  # passed through, not read as markup
         "  FAILED  ingest_cqc                             0 s  (2/3)",

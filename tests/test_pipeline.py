@@ -172,6 +172,34 @@ def test_make_run_chain_publishes_marts_with_known_answers(built: Pipeline) -> N
     assert (settings.data_docs_site_dir / "index.html").exists()
 
 
+def test_make_run_shows_a_line_for_every_task_of_every_dag_as_it_ends(built: Pipeline) -> None:
+    """The runner's TASK lines (an Airflow listener in the runner process), in the order Airflow ran
+    the tasks, before their DAG's line; what `make run` prints one line each (oversight.progress)."""
+    from oversight.progress import leading_json
+
+    lines = [line for line in built.output.splitlines() if line.startswith(("TASK ", "DAG "))]
+    done = [(kind, leading_json(rest)) for kind, _, rest in (line.partition(" ") for line in lines)]
+    tasks: dict[str, list[tuple[str, str]]] = {}
+    for kind, record in done:
+        if kind == "TASK":
+            tasks.setdefault(record["dag_id"], []).append((record["task_id"], record["state"]))
+            assert record["seconds"] is not None and record["seconds"] >= 0
+        else:  # a DAG's line follows all of its tasks' lines
+            assert record["dag_id"] in tasks, record
+    assert tasks.pop("build_and_publish_marts") == [
+        (task, "ok") for task in ("dbt_build", "gate", "publish", "lineage_docs", "build_site")
+    ]
+    assert set(tasks) == set(built.outcome) - {"build_and_publish_marts"}
+    for dag_id, ran in tasks.items():
+        source = dag_id.removeprefix("ingest_")
+        assert ran == [
+            (f"fetch_{source}", "ok"),
+            ("load_new_files", "ok"),
+            ("validate_new_rows", "ok"),
+            ("report_quarantined_files", "ok"),
+        ], dag_id
+
+
 def test_bi_role_reads_marts_and_nothing_else(built: Pipeline) -> None:
     import psycopg
 

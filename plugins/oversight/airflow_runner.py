@@ -4,8 +4,9 @@ Each DAG runs exactly as `airflow dags test DAG_ID` runs it (Airflow's own `DAG.
 DagRun in the metadata database, every task executed by the Task SDK), but Airflow, dbt and Great
 Expectations are imported once instead of once per DAG, which is most of the wall time of
 `make run`. It must be started with the project's Airflow environment (oversight.cli.airflow_env).
-Prints `==> DAG_ID` as each DAG starts, `DAG {json}` (dag_id, state, seconds) as it ends and a final
-`RESULT {json}` line (oversight.progress shows them); exits 1 if any DAG run failed.
+Prints `==> DAG_ID` as each DAG starts, `TASK {json}` (dag_id, task_id, state, seconds) as each of its
+tasks ends (an Airflow listener, `TaskLines`), `DAG {json}` (dag_id, state, seconds) as the DAG ends and
+a final `RESULT {json}` line (oversight.progress shows them); exits 1 if any DAG run failed.
 `--list` prints the DAG ids the DAG files define, one a line, and runs nothing.
 
 Only Airflow's public interface (`airflow.sdk`): the DAG objects are taken from the DAG files
@@ -20,7 +21,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from oversight.settings import REPO_ROOT
 
@@ -55,9 +56,57 @@ def load_dags(folder: Path = DAGS_DIR) -> tuple[dict[str, DAG], dict[str, str]]:
     return dags, errors
 
 
+def emit(kind: str, record: dict) -> None:
+    """One runner line, in one write (another thread's log line cannot split it), on the process's
+    own stdout: a task may have redirected sys.stdout to its log while its listener hook runs."""
+    stream = sys.__stdout__ or sys.stdout
+    stream.write(f"{kind} {json.dumps(record)}\n")
+    stream.flush()
+
+
+def task_lines() -> object:
+    """An Airflow listener (`airflow.listeners.hookimpl`, registered on the Task SDK's listener
+    manager of this process): `TASK {json}` as each task instance ends, so `make run` shows each
+    task of a long DAG as it finishes, not only the DAG. Skipped tasks the scheduler loop never ran
+    (trigger rules) get no line; the DAG line still counts them in its state. Built in a function:
+    importing Airflow here at module import would slow every importer."""
+    from airflow.listeners import hookimpl
+
+    started: dict[tuple, float] = {}
+
+    def key(ti: Any) -> tuple:
+        return (ti.dag_id, ti.task_id, getattr(ti, "map_index", -1))
+
+    def done(ti: Any, state: str) -> None:
+        began = started.pop(key(ti), None)
+        seconds = round(time.monotonic() - began, 1) if began is not None else None
+        emit("TASK", {"dag_id": ti.dag_id, "task_id": ti.task_id, "state": state, "seconds": seconds})
+
+    class TaskLines:
+        @hookimpl
+        def on_task_instance_running(self, previous_state: Any, task_instance: Any) -> None:
+            started[key(task_instance)] = time.monotonic()
+
+        @hookimpl
+        def on_task_instance_success(self, previous_state: Any, task_instance: Any) -> None:
+            done(task_instance, "ok")
+
+        @hookimpl
+        def on_task_instance_failed(self, previous_state: Any, task_instance: Any, error: Any) -> None:
+            done(task_instance, "failed")
+
+        @hookimpl
+        def on_task_instance_skipped(self, previous_state: Any, task_instance: Any) -> None:
+            done(task_instance, "skipped")
+
+    return TaskLines()
+
+
 def run(dag_ids: list[str], conf: dict | None = None) -> dict[str, str]:
     from airflow.sdk import DagRunState
+    from airflow.sdk.listener import get_listener_manager
 
+    get_listener_manager().add_listener(task_lines())
     dags, errors = load_dags()
     outcome: dict[str, str] = {}
     for dag_id in dag_ids:
@@ -75,9 +124,7 @@ def run(dag_ids: list[str], conf: dict | None = None) -> dict[str, str]:
             ok = False
         outcome[dag_id] = "ok" if ok else "failed"
         elapsed = round(time.monotonic() - started, 1)
-        done = {"dag_id": dag_id, "state": outcome[dag_id], "seconds": elapsed}
-        sys.stdout.write("DAG " + json.dumps(done) + "\n")  # one write: not split by another writer
-        sys.stdout.flush()
+        emit("DAG", {"dag_id": dag_id, "state": outcome[dag_id], "seconds": elapsed})
         if not ok and dag_id in STOP_ON_FAILURE:
             break
     return outcome
@@ -94,8 +141,7 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--conf"]:
         conf, argv = json.loads(argv[1]), argv[2:]
     outcome = run(argv, conf)
-    sys.stdout.write("RESULT " + json.dumps(outcome) + "\n")
-    sys.stdout.flush()
+    emit("RESULT", outcome)
     return 0 if all(v == "ok" for v in outcome.values()) and len(outcome) == len(argv) else 1
 
 

@@ -1,8 +1,10 @@
-"""What `make run` shows while the DAGs run (rich): one line per DAG as the Airflow runner reports it.
+"""What `make run` shows while the DAGs run (rich): a line per task and per DAG as the Airflow
+runner reports them.
 
-The runner (oversight.airflow_runner) prints `==> <dag_id>` when a DAG starts, `DAG {json}` when it
-ends and `RESULT {json}` last; everything else it prints (warnings, a DAG that could not start) is
-passed through. On a terminal a progress bar shows the DAG running and how many are done.
+The runner (oversight.airflow_runner) prints `==> <dag_id>` when a DAG starts, `TASK {json}` as each
+of its tasks ends, `DAG {json}` when the DAG ends and `RESULT {json}` last; everything else it prints
+(warnings, a DAG that could not start) is passed through. On a terminal a progress bar shows the DAG
+and task running and how many DAGs are done.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from rich.progress import (
 from rich.text import Text
 
 STARTED = "==> "
+TASK_DONE = "TASK "
 DAG_DONE = "DAG "
 RESULT = "RESULT "
 
@@ -40,6 +43,16 @@ def dag_line(dag_id: str, state: str, seconds: float, done: int, total: int) -> 
     line = Text("  ")
     line.append(f"{'ok' if ok else 'FAILED':<7}", style="bold green" if ok else "bold red")
     line.append(f" {dag_id:<34} {seconds:>5.0f} s  ({done}/{total})")
+    return line
+
+
+def task_line(task_id: str, state: str, seconds: float | None) -> Text:
+    """`      ok      load_source            3 s`: one finished task, under its DAG's line to come."""
+    ok = state == "ok"
+    line = Text("      ")
+    line.append(f"{state if ok or state == 'skipped' else state.upper():<7}", style="green" if ok else "red")
+    took = "" if seconds is None else f"{seconds:>5.0f} s"
+    line.append(f" {task_id:<30} {took}".rstrip())
     return line
 
 
@@ -89,6 +102,12 @@ class DagProgress:
                 self.console.print(
                     dag_line(done["dag_id"], done["state"], done["seconds"], len(self.outcome), self.total)
                 )
+        elif line.startswith(TASK_DONE):
+            done = leading_json(line[len(TASK_DONE) :])
+            after = f"running {done['dag_id']} ({done['task_id']} done)"
+            self._progress.update(self._task, description=after)
+            if self.enabled:
+                self.console.print(task_line(done["task_id"], done["state"], done["seconds"]))
         elif line.startswith(STARTED):
             self._progress.update(self._task, description=f"running {line[len(STARTED) :].strip()}")
         elif self.enabled:
