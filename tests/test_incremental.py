@@ -135,7 +135,7 @@ def test_the_incremental_build_tested_only_the_new_loads_staging_rows(refreshed:
 
     incremental, full = rtt_staging_tests("incremental"), rtt_staging_tests("full")
     assert len(incremental) == len(full) >= 8  # every test ran, in both
-    tested_loads_only = "load_id not in (select tested.load_id from"
+    tested_loads_only = "where not exists (select 1 from"
     assert all(tested_loads_only in sql for sql in incremental)
     assert not any(tested_loads_only in sql for sql in full)
 
@@ -162,3 +162,28 @@ def test_the_new_month_was_added_and_the_revised_month_replaced(refreshed: dict)
         ("2026-05-01", f"{MAY}.zip", 4),  # May: the provider's 4 metrics
     ]
     assert rows[0][2] == rows[1][2] - 4
+
+
+def test_the_project_fingerprint_follows_the_rules_and_ignores_editor_files(tmp_path: Path) -> None:
+    """The state is reused only while this is unchanged: any model, macro, seed, snapshot, test or
+    dbt_project.yml edit changes it; a hidden file or an editor backup does not."""
+    import shutil
+
+    from oversight import transform
+    from oversight.settings import get_settings
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(get_settings().dbt_project_dir, project, ignore=shutil.ignore_patterns("target", "logs"))
+    settings = get_settings().model_copy(update={"dbt_project_dir": project})
+    first = transform.project_fingerprint(settings)
+    assert transform.project_fingerprint(settings) == first  # stable
+    (project / "models" / ".fct_segment.sql.swp").write_text("x")
+    (project / "seeds" / "nof_segment_cut_points.csv~").write_text("x")
+    assert transform.project_fingerprint(settings) == first
+    seed = project / "seeds" / "nof_segment_cut_points.csv"
+    seed.write_text(seed.read_text() + "\n")
+    second = transform.project_fingerprint(settings)
+    assert second != first
+    (project / "analyses").mkdir(exist_ok=True)
+    (project / "analyses" / "scratch.sql").write_text("select 1")  # analyses are not built
+    assert transform.project_fingerprint(settings) == second

@@ -330,6 +330,35 @@ def test_a_failed_batch_rejects_its_loads_only_and_the_others_are_validated(
     assert report["failed"] > 0 and report["passed"] > report["failed"]
 
 
+def test_loads_are_not_marked_validated_while_a_dbt_build_runs(
+    fresh_db: warehouse.Connection, landing: Path, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: ANN001
+    """Each dbt node reads the manifest when it runs: a load validated mid-build would be seen by
+    some nodes (the incremental RTT model) and not others (the staging tests before it). The mark
+    waits for the build lock (held by the dbt_build stage), within OVERSIGHT_BUILD_LOCK_WAIT."""
+    from oversight import build_lock
+
+    monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=5s")  # a lock that waits unbounded fails, never hangs
+    copy_sample("ae", AE_FILE, landing)
+    results = loader.results_as_dicts(loader.ingest_source("ae", fresh_db, settings))
+    building = psycopg.connect(fresh_db.conninfo, autocommit=True, application_name="oversight dbt_build")
+    building.execute("select pg_advisory_lock(%s)", (build_lock.LOCK_KEY,))
+    try:
+        impatient = settings.model_copy(update={"build_lock_wait_seconds": 0.6})
+        with pytest.raises(loader.BuildRunningError, match="OVERSIGHT_BUILD_LOCK_WAIT"):
+            tasks.validate_raw("ae", results, impatient, fresh_db)
+        assert manifest(fresh_db) == [(AE_FILE, "loaded", "pending", 198)]  # the suite passed; not marked
+
+        threading.Timer(1.0, building.close).start()  # the build ends after a second
+        started = time.monotonic()
+        report = tasks.validate_raw("ae", results, settings, fresh_db)
+    finally:
+        building.close()
+    assert time.monotonic() - started >= 0.9
+    assert report["success"] and report["load_ids"] == [results[0]["load_id"]]
+    assert manifest(fresh_db) == [(AE_FILE, "loaded", "validated", 198)]
+
+
 def test_a_second_run_of_a_source_waits_for_the_first_and_says_so(
     fresh_db: warehouse.Connection, landing: Path, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # noqa: ANN001

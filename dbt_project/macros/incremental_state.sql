@@ -24,7 +24,7 @@
         from {{ ref('stg_warehouse__loads') }} as latest_loads
         where latest_loads.source_name = '{{ source_name }}'
             and latest_loads.is_latest_vintage
-            and latest_loads.load_id not in (select built.load_id from {{ this }} as built)
+            and not exists (select 1 from {{ this }} as built where built.load_id = latest_loads.load_id)
     )
 {%- endmacro %}
 
@@ -34,12 +34,13 @@
     revised file of that period gave no row to replace them) are removed.
 #}
 {% macro drop_superseded_loads(source_name) -%}
-    delete from {{ this }}
-    where load_id not in (
-        select latest_loads.load_id
+    delete from {{ this }} as built
+    where not exists (
+        select 1
         from {{ ref('stg_warehouse__loads') }} as latest_loads
         where latest_loads.source_name = '{{ source_name }}'
             and latest_loads.is_latest_vintage
+            and latest_loads.load_id = built.load_id
     )
 {%- endmacro %}
 
@@ -48,8 +49,10 @@
     dbt's get_where_subquery (the `where` config of a data test), with one addition: a `where` of
     the form `untested_loads:<incremental model>` keeps only the rows of loads that the published
     build has not already tested, i.e. loads absent from the incremental state of that model copied
-    into the build schema. A raw load's rows never change, so a row tested once need not be tested
-    again. Without that state (a full build) every row is tested.
+    into the build schema. A raw load's rows never change, and the state is only copied when the
+    dbt project (and dbt) that built it are unchanged (oversight.transform.project_fingerprint), so
+    a staging row tested once need not be tested again. Without that state (a first build, changed
+    rules, OVERSIGHT_FULL_REFRESH) every row is tested.
 #}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
@@ -62,7 +65,13 @@
         {%- if state is none -%}
             {%- do return(relation) -%}
         {%- endif -%}
-        {%- set where = 'load_id not in (select tested.load_id from ' ~ state ~ ' as tested)' -%}
+        {%- set filtered -%}
+            (
+                select * from {{ relation }} as untested
+                where not exists (select 1 from {{ state }} as tested where tested.load_id = untested.load_id)
+            ) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
     {%- endif -%}
     {%- if where -%}
         {%- set filtered -%}

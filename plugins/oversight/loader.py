@@ -319,9 +319,36 @@ def _record_quarantined_copy(
         )
 
 
-def mark_validated(conn: psycopg.Connection, load_ids: list[int]) -> int:
+class BuildRunningError(RuntimeError):
+    """Validated loads could not be marked: a dbt build held the build lock for too long."""
+
+
+def mark_validated(conn: psycopg.Connection, load_ids: list[int], wait_seconds: float | None = None) -> int:
     """The raw suite passed these pending loads: dbt reads their rows from now on (macro
-    validated_rows). Returns how many loads changed; the caller commits."""
+    validated_rows). Returns how many loads changed; the caller commits, which ends the wait below.
+
+    Not while a dbt build runs: each dbt node reads the manifest when it runs, so a load validated
+    mid-build would be seen by some nodes and not others. int_rtt__metric_values could then take in
+    a load whose staging tests had already run without it, and later incremental builds test only
+    loads absent from that state (macro get_where_subquery): its rows would never be tested. So
+    the change waits for the build lock (oversight.build_lock, shared: marks never wait for each
+    other) for at most `wait_seconds` (OVERSIGHT_BUILD_LOCK_WAIT), and the build that starts next
+    sees the loads whole."""
+    import psycopg
+
+    from oversight.build_lock import LOCK_KEY
+
+    wait = get_settings().build_lock_wait_seconds if wait_seconds is None else wait_seconds
+    before = conn.execute("select current_setting('lock_timeout')").fetchone()[0]
+    conn.execute("select set_config('lock_timeout', %s, true)", (f"{max(int(wait * 1000), 1)}ms",))
+    try:
+        conn.execute("select pg_advisory_xact_lock_shared(%s)", (LOCK_KEY,))
+    except psycopg.errors.LockNotAvailable as error:
+        raise BuildRunningError(
+            f"loads {list(load_ids)} passed the raw suite but stay pending: a dbt build ran for longer "
+            f"than {wait:g} s (OVERSIGHT_BUILD_LOCK_WAIT); the next run validates them again"
+        ) from error
+    conn.execute("select set_config('lock_timeout', %s, true)", (before,))
     cursor = conn.execute(
         f"update {RAW_SCHEMA}.load_manifest set validation = 'validated' "
         "where load_id = any(%s) and validation = 'pending'",

@@ -120,7 +120,7 @@ def validate_raw(
                 result = getattr(error, "report", None)
             else:
                 faultpoints.reached("raw_validated")
-                loader.mark_validated(hold.conn, batch)
+                loader.mark_validated(hold.conn, batch, settings.build_lock_wait_seconds)
                 hold.conn.commit()
             if result is not None:
                 for key in counts:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from oversight.settings import BUILD_SUFFIX, Settings, get_settings
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from oversight.warehouse import Connection
 
 log = logging.getLogger(__name__)
@@ -81,22 +83,37 @@ def run_dbt(args: list[str], target: Connection, settings: Settings | None = Non
     )
 
 
-PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "snapshots", "tests")
+RULE_PATHS = ("model-paths", "macro-paths", "seed-paths", "snapshot-paths", "test-paths")
+
+
+def project_parts(root: Path) -> list[str]:
+    """dbt_project.yml and the folders it names for what a build runs (models, macros, seeds,
+    snapshots, tests; not analyses), as dbt_project.yml declares them."""
+    import yaml
+
+    project = yaml.safe_load((root / "dbt_project.yml").read_text())
+    return ["dbt_project.yml", *(folder for key in RULE_PATHS for folder in project.get(key, []))]
 
 
 def project_fingerprint(settings: Settings | None = None) -> str:
-    """sha256 of the dbt project's files (models, macros, seeds, snapshots, tests, dbt_project.yml):
-    the rules an incremental model's state was built by. A build reuses published incremental state
-    only when this is unchanged (oversight.build_schemas.prepare)."""
+    """sha256 of the dbt project's files (models, macros, seeds, snapshots, tests, dbt_project.yml)
+    and of the installed dbt versions: the rules an incremental model's state was built by. A build
+    reuses published incremental state only when this is unchanged (oversight.build_schemas.prepare),
+    and RTT staging tests skip the loads in that state (macro get_where_subquery). Hidden files and
+    editor backups (`.name`, `name~`) are not rules and are left out."""
     import hashlib
+    from importlib.metadata import version
 
     root = (settings or get_settings()).dbt_project_dir
     digest = hashlib.sha256()
-    for part in PROJECT_PARTS:
+    for package in ("dbt-core", "dbt-adapters", "dbt-postgres"):
+        digest.update(f"{package}=={version(package)}\0".encode())
+    for part in project_parts(root):
         path = root / part
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
-            if file.is_file():
+            name = file.relative_to(root).as_posix()
+            if file.is_file() and not any(p.startswith(".") or p.endswith("~") for p in name.split("/")):
                 digest.update(file.relative_to(root).as_posix().encode() + b"\0")
                 digest.update(hashlib.sha256(file.read_bytes()).digest())
     return digest.hexdigest()
