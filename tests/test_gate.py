@@ -15,6 +15,7 @@ from conftest import REPO_ROOT, copy_sample
 from oversight import loader, warehouse
 from oversight.errors import GateFailedError
 from oversight.gate import GateReport, run_gate
+from oversight.gate.runner import gx_root
 from oversight.gate.suites import contracts_for
 from oversight.settings import get_settings
 
@@ -155,11 +156,10 @@ def dbt_parse(settings):  # noqa: ANN001, ANN201
 @pytest.fixture(scope="module")
 def gate_settings(tmp_path_factory: pytest.TempPathFactory):
     """Settings whose Data Docs site is a temporary folder shared by this module's tests, with the
-    manifest of a real `dbt parse` of a copy of the dbt project there (the marts gate's tables and
-    row rules come from the manifest)."""
+    manifest of a real `dbt parse` of the repository's dbt project there (the marts gate's tables
+    and row rules come from the manifest; target and logs go to that folder, not the project)."""
     home = tmp_path_factory.mktemp("gate-home")
-    project = home / "dbt_project"
-    shutil.copytree(REPO_ROOT / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
+    project = REPO_ROOT / "dbt_project"
     return dbt_parse(get_settings().model_copy(update=dict(home=home, dbt_project_dir=project)))
 
 
@@ -179,7 +179,7 @@ def gate_failure(target, settings, suite_group: str = "marts", **kwargs) -> Gate
     assert report.failed >= 1 and len(report.failures) >= 1
     # results and Data Docs are written before the gate raises
     assert Path(report.data_docs_index).is_file()
-    assert (GX_DIR / "uncommitted" / "validations" / suite_group).is_dir()
+    assert (gx_root(settings) / "uncommitted" / "validations" / suite_group).is_dir()
     return error
 
 
@@ -451,17 +451,18 @@ def test_a_dbt_test_added_to_a_mart_yaml_becomes_a_gx_expectation(  # noqa: ANN2
     after.remove(added)
     assert after == before  # nothing else changed
 
-    # a row breaking the new rule fails the gate; the suite JSON of the copy's rules is put back
+    # a row breaking the new rule fails the gate; the copy's suites are its own, the repository's
+    # (the committed record of its rules, read by any other run at the same time) stay untouched
     suite_json = GX_DIR / "expectations" / "marts" / "fct_league_table.json"
     committed = suite_json.read_bytes()
     execute(
         marts,
         "update marts__build.fct_league_table set segment_status = 'provisional' where org_code = 'RYY'",
     )
-    try:
-        error = gate_failure(marts, settings)
-    finally:
-        suite_json.write_bytes(committed)
+    error = gate_failure(marts, settings)
+    assert suite_json.read_bytes() == committed
+    own = gx_root(settings) / "expectations" / "marts" / "fct_league_table.json"
+    assert own.is_relative_to(home) and '"segmented"' in own.read_text()
     [failure] = error.report.failures
     assert failure["suite"] == "marts.fct_league_table"
     assert (

@@ -22,16 +22,25 @@ import functools
 import json
 import logging
 import re
+import shutil
 import threading
 import uuid
 import warnings
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oversight.errors import GateFailedError
 from oversight.gate._gx import import_gx
 from oversight.gate.report import MAX_EXAMPLES, GateReport, failure_message, failures_from_result
 from oversight.gate.suites import SUITE_GROUPS, TableContract, contracts_for
-from oversight.settings import BUILD_SCHEMA, EXPECTATIONS_DIR, RAW_SCHEMA, Settings, get_settings
+from oversight.settings import (
+    BUILD_SCHEMA,
+    DBT_PROJECT_DIR,
+    EXPECTATIONS_DIR,
+    RAW_SCHEMA,
+    Settings,
+    get_settings,
+)
 
 if TYPE_CHECKING:
     from oversight.warehouse import Connection
@@ -107,12 +116,30 @@ def _context_class() -> type:
     return GateDataContext
 
 
+def gx_root(settings: Settings) -> Path:
+    """The GX file context's folder: the repository's (``expectations/gx``, whose suites are the
+    committed record of the repository's rules) for the repository's dbt project; for another dbt
+    project (``DBT_PROJECT_DIR``, e.g. a copy with edited rules) a folder of its own under
+    ``OVERSIGHT_HOME``, with the same ``great_expectations.yml``. The suites are derived from the
+    dbt project at run time, so two rule sets sharing one store rewrote each other's suites: a
+    run found its suite "changed since it has last been saved" and failed its gate (two test passes
+    at once), or could have validated with the other project's rules."""
+    if settings.dbt_project_dir.resolve() == DBT_PROJECT_DIR.resolve():
+        return GX_DIR
+    root = settings.home / "gx"
+    if not (root / "great_expectations.yml").is_file():
+        root.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(GX_DIR / "great_expectations.yml", root / "great_expectations.yml")
+    return root
+
+
 def open_context(settings: Settings) -> Any:
-    """The gate's GX file context, made current, with Data Docs going to ``settings.data_docs_site_dir``."""
+    """The gate's GX file context (``gx_root``), made current, with Data Docs going to
+    ``settings.data_docs_site_dir``."""
     import_gx()
     from great_expectations.data_context import set_context
 
-    context = _context_class()(context_root_dir=str(GX_DIR))
+    context = _context_class()(context_root_dir=str(gx_root(settings)))
     set_context(context)
     site = json.loads(json.dumps(context.list_data_docs_sites()[SITE_NAME]))
     site["store_backend"]["base_directory"] = str(settings.data_docs_site_dir)
