@@ -217,6 +217,13 @@ def test_timeout_is_retried_then_fails_without_writing(
         )
     assert landed(landing) == []
     assert fetch_log(fresh_db)[0][1] == "failed"
+    # the server answers one request at a time: the second slow answer comes ~2 s after the first
+    # request, later than the autouse wait; it would land in the next test's log (seen: the size
+    # limit test counted it as a retry)
+    deadline = time.monotonic() + 10
+    while len(httpserver.log) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(httpserver.log) == 2  # both attempts reached the server
 
 
 def test_truncated_body_is_not_written(fetch_env, fresh_db, landing: Path, httpserver: HTTPServer) -> None:  # noqa: ANN001
