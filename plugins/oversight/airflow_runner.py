@@ -4,9 +4,11 @@ Each DAG runs exactly as `airflow dags test DAG_ID` runs it (Airflow's own `DAG.
 DagRun in the metadata database, every task executed by the Task SDK), but Airflow, dbt and Great
 Expectations are imported once instead of once per DAG, which is most of the wall time of
 `make run`. It must be started with the project's Airflow environment (oversight.cli.airflow_env).
-Prints `==> DAG_ID` as each DAG starts, `TASK {json}` (dag_id, task_id, state, seconds) as each of its
-tasks ends (an Airflow listener, `TaskLines`), `DAG {json}` (dag_id, state, seconds) as the DAG ends and
-a final `RESULT {json}` line (oversight.progress shows them); exits 1 if any DAG run failed.
+`--runs '[["ingest_ae", {"period": "2024-10"}], ...]'` runs a list of DAG runs with their conf (a
+backfill). Prints `==> DAG_ID` as each DAG starts, `TASK {json}` (dag_id, task_id, state, seconds)
+as each of its tasks ends (an Airflow listener, `task_lines`), `DAG {json}` (dag_id, state, seconds,
+conf if any) as the DAG ends and a final `RESULT {json}` line (oversight.progress shows them);
+exits 1 if any DAG run failed.
 `--list` prints the DAG ids the DAG files define, one a line, and runs nothing.
 
 Only Airflow's public interface (`airflow.sdk`): the DAG objects are taken from the DAG files
@@ -102,14 +104,16 @@ def task_lines() -> object:
     return TaskLines()
 
 
-def run(dag_ids: list[str], conf: dict | None = None) -> dict[str, str]:
+def run(runs: list[tuple[str, dict | None]]) -> list[str]:
+    """Each (dag_id, conf) as one DAG run, in order; the state of each run ("ok" / "failed"), as
+    many as ran (a failed run of a STOP_ON_FAILURE DAG ends the sequence)."""
     from airflow.sdk import DagRunState
     from airflow.sdk.listener import get_listener_manager
 
     get_listener_manager().add_listener(task_lines())
     dags, errors = load_dags()
-    outcome: dict[str, str] = {}
-    for dag_id in dag_ids:
+    states: list[str] = []
+    for dag_id, conf in runs:
         started = time.monotonic()
         print(f"==> {dag_id}", flush=True)
         try:
@@ -122,27 +126,33 @@ def run(dag_ids: list[str], conf: dict | None = None) -> dict[str, str]:
         except Exception as error:  # a DAG that cannot even start is a failed run, reported as such
             print(f"    {dag_id}: could not run: {error}", flush=True)
             ok = False
-        outcome[dag_id] = "ok" if ok else "failed"
-        elapsed = round(time.monotonic() - started, 1)
-        emit("DAG", {"dag_id": dag_id, "state": outcome[dag_id], "seconds": elapsed})
+        states.append("ok" if ok else "failed")
+        done = {"dag_id": dag_id, "state": states[-1], "seconds": round(time.monotonic() - started, 1)}
+        emit("DAG", done | ({"conf": conf} if conf is not None else {}))
         if not ok and dag_id in STOP_ON_FAILURE:
             break
-    return outcome
+    return states
 
 
 def main(argv: list[str]) -> int:
+    """`DAG_ID ...`: one run of each; `--conf JSON DAG_ID ...`: the same with that conf; `--runs JSON`:
+    a list of [dag_id, conf] (a backfill: one run per period, Airflow imported once)."""
     if argv[:1] == ["--list"]:
         dags, errors = load_dags()
         print("\n".join(sorted(dags)))
         for name, error in errors.items():
             print(f"{name}: {error}", file=sys.stderr)
         return 1 if errors else 0
-    conf = None
-    if argv[:1] == ["--conf"]:
-        conf, argv = json.loads(argv[1]), argv[2:]
-    outcome = run(argv, conf)
-    emit("RESULT", outcome)
-    return 0 if all(v == "ok" for v in outcome.values()) and len(outcome) == len(argv) else 1
+    if argv[:1] == ["--runs"]:
+        runs = [(dag_id, conf) for dag_id, conf in json.loads(argv[1])]
+    else:
+        conf = None
+        if argv[:1] == ["--conf"]:
+            conf, argv = json.loads(argv[1]), argv[2:]
+        runs = [(dag_id, conf) for dag_id in argv]
+    states = run(runs)
+    emit("RESULT", {dag_id: state for (dag_id, _), state in zip(runs, states, strict=False)})
+    return 0 if len(states) == len(runs) and all(v == "ok" for v in states) else 1
 
 
 if __name__ == "__main__":
