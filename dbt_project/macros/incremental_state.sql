@@ -47,28 +47,47 @@
 
 {#
     dbt's get_where_subquery (the `where` config of a data test), with one addition: a `where` of
-    the form `untested_loads:<incremental model>` keeps only the rows of loads that the published
-    build has not already tested, i.e. loads absent from the incremental state of that model copied
-    into the build schema. A raw load's rows never change, and the state is only copied when the
-    dbt project (and dbt) that built it are unchanged (oversight.transform.project_fingerprint), so
-    a staging row tested once need not be tested again. Without that state (a first build, changed
-    rules, OVERSIGHT_FULL_REFRESH) every row is tested.
+    the form `untested_loads:<incremental model>:<source>` keeps only the rows of the source's
+    validated loads that the published build has not already tested, i.e. loads absent from the
+    incremental state of that model copied into the build schema. A raw load's rows never change,
+    and the state is only copied when the dbt project (and dbt) that built it are unchanged
+    (oversight.transform.project_fingerprint), so a staging row tested once need not be tested
+    again. Without that state (a first build, changed rules, OVERSIGHT_FULL_REFRESH) every row is
+    tested.
+
+    The untested load ids are read when the test runs and written into it as constants
+    (`load_id = any('{...}')`): PostgreSQL pushes that down to the raw table's `_load_id` index, so
+    the staging view casts only the new loads' rows. Measured at 2 national years (4.16 M RTT rows):
+    an anti-join on the state instead (`not exists`) filtered after the view had cast all 105 week
+    bands of every row, and the RTT tests took as long as in a full build (206 s against 216 s for
+    the slowest).
 #}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where and where.startswith('untested_loads:') -%}
+        {%- set _, model, source_name = where.split(':') -%}
         {%- set state = adapter.get_relation(
-            database=target.database,
-            schema=generate_schema_name('intermediate', none),
-            identifier=where.split(':')[1] | trim,
+            database=target.database, schema=generate_schema_name('intermediate', none), identifier=model,
         ) if execute else none -%}
         {%- if state is none -%}
             {%- do return(relation) -%}
         {%- endif -%}
+        {%- set loads = adapter.get_relation(
+            database=target.database, schema=generate_schema_name('staging', none),
+            identifier='stg_warehouse__loads',
+        ) -%}
+        {%- set untested -%}
+            select validated.load_id
+            from {{ loads }} as validated
+            where validated.source_name = '{{ source_name }}'
+                and not exists (select 1 from {{ state }} as tested where tested.load_id = validated.load_id)
+            order by 1
+        {%- endset -%}
+        {%- set load_ids = run_query(untested).columns[0].values() | list -%}
         {%- set filtered -%}
             (
-                select * from {{ relation }} as untested
-                where not exists (select 1 from {{ state }} as tested where tested.load_id = untested.load_id)
+                select * from {{ relation }}
+                where load_id = any('{ {{- load_ids | join(',') -}} }'::bigint[])  -- loads not yet tested
             ) dbt_subquery
         {%- endset -%}
         {%- do return(filtered) -%}
