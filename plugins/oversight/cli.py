@@ -162,7 +162,7 @@ def backfill(settings: Settings, source: str, first: str, last: str) -> int:
     Great Expectations again (about 20-30 s each here), which was most of a backfill's time."""
     import json
 
-    from oversight.progress import DAG_DONE, leading_json
+    from oversight.progress import DAG_DONE, RESULT, TASK_DONE, leading_json
     from oversight.sources import get_source
 
     spec = get_source(source)
@@ -196,7 +196,7 @@ def backfill(settings: Settings, source: str, first: str, last: str) -> int:
             period = (done.get("conf") or {}).get("period")
             state[period] = done["state"]
             print(f"    ingest_{source} {period}: {'ok' if done['state'] == 'ok' else 'FAILED'}", flush=True)
-        elif not line.startswith(("TASK ", "RESULT ")):
+        elif not line.startswith((TASK_DONE, RESULT)):
             print(line, end="", flush=True)  # Airflow's own output, as `airflow dags test` prints it
     process.wait()
     failed = [period for period in periods if state.get(period) != "ok"]
