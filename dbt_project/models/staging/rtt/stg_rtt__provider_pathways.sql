@@ -53,6 +53,12 @@ renamed as (
         {{ counts[65:] | join(plus) }} as pathways_over_65_weeks,
         {{ counts[78:] | join(plus) }} as pathways_over_78_weeks,
         coalesce(nullif(source.gt_104_weeks, '')::numeric, 0) as pathways_over_104_weeks,
+        ---------- the spans between those bands (for the band-order test: cheaper than comparing
+        ---------- the overlapping sums, which PostgreSQL computes again for every mention)
+        {{ counts[18:52] | join(plus) }} as pathways_18_to_52_weeks,
+        {{ counts[52:65] | join(plus) }} as pathways_52_to_65_weeks,
+        {{ counts[65:78] | join(plus) }} as pathways_65_to_78_weeks,
+        {{ counts[78:104] | join(plus) }} as pathways_78_to_104_weeks,
         ---------- totals as published (null where the publisher leaves them blank)
         nullif(source.total, '')::numeric as total,
         nullif(source.patients_with_unknown_clock_start_date, '')::numeric as unknown_clock_start,
@@ -103,6 +109,10 @@ final as (
         pathways_over_65_weeks,
         pathways_over_78_weeks,
         pathways_over_104_weeks,
+        pathways_18_to_52_weeks,
+        pathways_52_to_65_weeks,
+        pathways_65_to_78_weeks,
+        pathways_78_to_104_weeks,
         pathways_in_week_bands,
         total,
         unknown_clock_start,
