@@ -83,6 +83,13 @@ def refresh(pipeline: Pipeline, run_id: str, **extra: str) -> dict:
     }
 
 
+RTT_MONTHS_SQL = (
+    "select v.period_start, l.file_name, count(*), count(*) filter (where v.org_code = %s) "
+    "from intermediate.int_rtt__metric_values v join raw.load_manifest l on l.load_id = v.load_id "
+    "group by 1, 2 order by 1"
+)
+
+
 @pytest.fixture(scope="module")
 def refreshed(built, server_admin, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:  # noqa: ANN001
     """A private copy of the session's warehouse: the two files landed and refreshed incrementally,
@@ -93,12 +100,15 @@ def refreshed(built, server_admin, tmp_path_factory: pytest.TempPathFactory) -> 
         dropped = land_two_files(copy.landing)
         incremental = refresh(copy, "incremental-refresh")
         after_incremental = {s: copy.fingerprint(s) for s in ("marts", "intermediate")}
+        rtt_months = {"incremental": copy.query(RTT_MONTHS_SQL, (dropped,))}
         full = refresh(copy, "full-refresh", OVERSIGHT_FULL_REFRESH="true")
+        rtt_months["full"] = copy.query(RTT_MONTHS_SQL, (dropped,))
         yield {
             "copy": copy,
             "results": {"incremental": incremental, "full": full},
             "after_incremental": after_incremental,
             "dropped": dropped,
+            "rtt_months": rtt_months,
         }
     finally:
         _drop_database(server_admin, copy.target.dbname)
@@ -154,13 +164,9 @@ def test_a_full_refresh_of_the_same_files_changes_nothing_the_incremental_build_
     assert len(refreshed["after_incremental"]["marts"]) >= 15
 
 
-def test_the_new_month_was_added_and_the_revised_month_replaced(refreshed: dict) -> None:
-    rows = refreshed["copy"].query(
-        "select v.period_start, l.file_name, count(*), count(*) filter (where v.org_code = %s) "
-        "from intermediate.int_rtt__metric_values v join raw.load_manifest l on l.load_id = v.load_id "
-        "group by 1, 2 order by 1",
-        (refreshed["dropped"],),
-    )
+@pytest.mark.parametrize("build", ["incremental", "full"])
+def test_the_new_month_was_added_and_the_revised_month_replaced(refreshed: dict, build: str) -> None:
+    rows = refreshed["rtt_months"][build]
     assert [(str(r[0]), r[1], r[3]) for r in rows] == [
         ("2026-04-01", f"{APRIL_REVISED}.zip", 0),  # the revised April: its dropped provider is gone
         ("2026-05-01", f"{MAY}.zip", 4),  # May: the provider's 4 metrics

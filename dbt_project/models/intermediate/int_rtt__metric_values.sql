@@ -44,7 +44,7 @@ incomplete as (
     where rtt_part_type = 'Part_2'
         and is_total_treatment_function
     {% if is_incremental() -%}
-        and period_start in {{ changed_periods('rtt') }}
+        and {{ changed_period_rows('rtt') }}
     {%- endif %}
     group by provider_org_code, period_start
 
