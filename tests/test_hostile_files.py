@@ -13,7 +13,6 @@ import json
 import os
 import resource
 import struct
-import time
 import zipfile
 import zlib
 from datetime import date
@@ -176,7 +175,7 @@ def test_every_bundled_archive_and_workbook_passes_the_default_limits() -> None:
         (bomb_zip, "20260430-RTT-April-2026-full-extract.csv.zip"),
     ],
 )
-def test_a_zip_bomb_is_refused_in_well_under_a_second_without_inflating(
+def test_a_zip_bomb_is_refused_without_inflating(
     tmp_path: Path, make, name: str
 ) -> None:  # noqa: ANN001
     landing_dir = tmp_path / "landing"
@@ -187,12 +186,10 @@ def test_a_zip_bomb_is_refused_in_well_under_a_second_without_inflating(
         assert sum(m.file_size for m in archive.infolist()) > BOMB_MIB << 20
     settings = get_settings().model_copy(update={"landing_dir": landing_dir})
     rss_before, peak_before = rss_bytes()
-    started = time.perf_counter()
     (found,) = scan_landing(landing_dir, settings=settings)
-    elapsed = time.perf_counter() - started
     rss_after, peak_after = rss_bytes()
-    # unchecked, the workbook's peek took 6-16 s, +514 MB resident and a peak 2 GB higher
-    assert elapsed < 0.5
+    # unchecked, the workbook's peek took 6-16 s, +514 MB resident and a peak 2 GB higher; the
+    # memory figures are the proof that nothing was inflated (a timing would flake on a busy machine)
     assert rss_after - rss_before < 32 << 20
     assert peak_after - peak_before < 32 << 20
     assert (found.verdict, found.source) == ("refused", None)  # whatever its publisher-like name
