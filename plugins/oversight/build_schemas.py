@@ -91,8 +91,7 @@ def prepare(conn: psycopg.Connection, incremental_state: str | None = None) -> t
             ([s for s in DBT_SCHEMAS if s != SNAPSHOT_SCHEMA], STATE_COMMENT.format(sha=incremental_state)),
         ).fetchall()
         for schema, table in state:
-            if not existing(conn, [build_name(schema)]):
-                conn.execute(sql.SQL("create schema {}").format(sql.Identifier(build_name(schema))))
+            conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(build_name(schema))))
             _copy(conn, schema, build_name(schema), table)
             copied.append(f"{schema}.{table}")
         if copied:

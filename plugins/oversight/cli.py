@@ -95,6 +95,20 @@ def bootstrap(settings: Settings) -> str:
     return target.url
 
 
+def start_runner(
+    args: list[str], settings: Settings, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """The Airflow runner (oversight.airflow_runner `args`) in a process of its own, its stdout and
+    stderr one text pipe: DAG, TASK and RESULT lines (oversight.progress) among Airflow's output."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "oversight.airflow_runner", *args],
+        env=airflow_env(settings, extra_env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 def run_dags(
     dag_ids: list[str], settings: Settings, extra_env: dict[str, str] | None = None, echo: bool = True
 ) -> tuple[dict[str, str], str]:
@@ -103,13 +117,7 @@ def run_dags(
     progress line per DAG as the runner reports it (oversight.airflow_runner), and its other output."""
     from oversight import progress
 
-    process = subprocess.Popen(
-        [sys.executable, "-m", "oversight.airflow_runner", *dag_ids],
-        env=airflow_env(settings, extra_env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_runner(dag_ids, settings, extra_env)
     output: list[str] = []
     assert process.stdout is not None
     with progress.DagProgress(dag_ids, enabled=echo) as shown:
@@ -181,13 +189,7 @@ def backfill(settings: Settings, source: str, first: str, last: str) -> int:
     extra = {} if settings.warehouse_url else {"WAREHOUSE_URL": url}
     loads_before = _loads_of(source, url)
     runs = [[f"ingest_{source}", {"period": period}] for period in periods]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "oversight.airflow_runner", "--runs", json.dumps(runs)],
-        env=airflow_env(settings, extra),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_runner(["--runs", json.dumps(runs)], settings, extra)
     state: dict[str, str] = {}
     assert process.stdout is not None
     for line in process.stdout:
