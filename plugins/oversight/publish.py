@@ -72,18 +72,19 @@ def _tables(conn: psycopg.Connection, schema: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def fingerprint(conn: psycopg.Connection, schema: str) -> dict[str, dict]:
-    """Row count and an order-independent md5 of every table's rows."""
+def _fingerprint_table(conn: psycopg.Connection, schema: str, table: str) -> dict:
     from psycopg import sql
 
-    result = {}
-    for table in _tables(conn, schema):
-        query = sql.SQL(
-            "select count(*), coalesce(md5(string_agg(t::text, '|' order by t::text)), '') from {}.{} as t"
-        ).format(sql.Identifier(schema), sql.Identifier(table))
-        count, digest = conn.execute(query).fetchone()
-        result[table] = {"rows": count, "fingerprint": digest}
-    return result
+    query = sql.SQL(
+        "select count(*), coalesce(md5(string_agg(t::text, '|' order by t::text)), '') from {}.{} as t"
+    ).format(sql.Identifier(schema), sql.Identifier(table))
+    count, digest = conn.execute(query).fetchone()
+    return {"rows": count, "fingerprint": digest}
+
+
+def fingerprint(conn: psycopg.Connection, schema: str) -> dict[str, dict]:
+    """Row count and an order-independent md5 of every table's rows."""
+    return {table: _fingerprint_table(conn, schema, table) for table in _tables(conn, schema)}
 
 
 def _views(conn: psycopg.Connection, schema: str, published: str) -> dict[str, str]:
@@ -103,12 +104,41 @@ def _views(conn: psycopg.Connection, schema: str, published: str) -> dict[str, s
     return result
 
 
-def _state(conn: psycopg.Connection, suffix: str) -> dict[str, dict]:
-    """Everything a build set holds: per schema, table fingerprints and view definitions."""
-    return {
-        s: {"tables": fingerprint(conn, s + suffix), "views": _views(conn, s + suffix, s)}
-        for s in DBT_SCHEMAS
-    }
+def _same_as_published(conn: psycopg.Connection, built_marts: dict[str, dict]) -> bool:
+    """Whether the build schemas hold exactly what is published: the same views (definitions), the
+    same tables, with the same row counts and md5 fingerprints (`built_marts`: those of the marts
+    build, already computed). The cheap comparisons come first and the first difference ends it: an
+    incremental build always changes some table, and fingerprinting every table of every schema,
+    published and built, took 22.3 s of an incremental refresh at ten national years
+    (bench/results.md)."""
+    from psycopg import sql
+
+    tables: dict[str, list[str]] = {}
+    for s in DBT_SCHEMAS:
+        if _views(conn, s, s) != _views(conn, build_name(s), s):
+            return False
+        tables[s] = _tables(conn, s)
+        if tables[s] != _tables(conn, build_name(s)):
+            return False
+
+    def count(schema: str, table: str) -> int:
+        query = sql.SQL("select count(*) from {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+        return conn.execute(query).fetchone()[0]
+
+    for s in DBT_SCHEMAS:
+        for table in tables[s]:
+            built_rows = built_marts[table]["rows"] if s == PUBLISHED_SCHEMA else count(build_name(s), table)
+            if built_rows != count(s, table):
+                return False
+    for s in DBT_SCHEMAS:
+        for table in tables[s]:
+            if s == PUBLISHED_SCHEMA:
+                built = built_marts[table]
+            else:
+                built = _fingerprint_table(conn, build_name(s), table)
+            if built != _fingerprint_table(conn, s, table):
+                return False
+    return True
 
 
 def with_lock_timeout(
@@ -183,7 +213,7 @@ def publish(
                 f"build schemas {stray} are not in settings.DBT_SCHEMAS, so they would never be "
                 "published: add their schema there"
             )
-        unchanged = _state(conn, "") == _state(conn, build_name(""))
+        unchanged = _same_as_published(conn, built)
 
     def swap(conn: psycopg.Connection) -> str:
         if unchanged:
