@@ -30,6 +30,17 @@
 
 
 {#
+    The load ids a query returns (its first column), run now, as a constant bigint array for
+    `load_id = any(...)`: PostgreSQL takes a constant array down to the raw table's `_load_id`
+    index, where a subquery would be applied only after the whole source had been read.
+#}
+{% macro load_ids_of(query) -%}
+    {%- set load_ids = run_query(query).columns[0].values() | list -%}
+    '{ {{- load_ids | join(',') -}} }'::bigint[]
+{%- endmacro %}
+
+
+{#
     The rows of the changed periods, as a filter on the model's `load_id` and `period_start`. When
     the model runs, the latest-vintage loads of those periods are read and written into it as a
     constant array: `load_id = any(...)` reaches the raw table through its `_load_id` index, where
@@ -52,8 +63,7 @@
                 and latest_loads.period_start in {{ changed_periods(source_name) }}
             order by 1
         {%- endset -%}
-        {%- set load_ids = run_query(changed).columns[0].values() | list -%}
-        load_id = any('{ {{- load_ids | join(',') -}} }'::bigint[])
+        load_id = any({{ load_ids_of(changed) }})
     {%- endif -%}
 {%- endmacro %}
 
@@ -112,11 +122,10 @@
                 and not exists (select 1 from {{ state }} as tested where tested.load_id = validated.load_id)
             order by 1
         {%- endset -%}
-        {%- set load_ids = run_query(untested).columns[0].values() | list -%}
         {%- set filtered -%}
             (
                 select * from {{ relation }}
-                where load_id = any('{ {{- load_ids | join(',') -}} }'::bigint[])  -- loads not yet tested
+                where load_id = any({{ load_ids_of(untested) }})  -- loads not yet tested
             ) dbt_subquery
         {%- endset -%}
         {%- do return(filtered) -%}
