@@ -456,3 +456,22 @@ def test_a_failed_run_says_failed_and_shows_no_other_runs_results(
     # every run keeps its own reports
     runs = {p.name for p in settings.run_reports_dir.iterdir()}
     assert {BUILT_RUN_ID, "blocked-run"} <= runs
+
+
+def test_the_build_lock_holder_named_is_in_this_warehouse_not_another_on_the_same_server(
+    server_admin,
+    fresh_db,  # noqa: ANN001
+) -> None:
+    """Advisory locks are per database. CI once failed when another test's warehouse on the shared
+    server held the same key: the timeout named that run instead of this warehouse's holder."""
+    from oversight import source_lock
+
+    with (
+        psycopg.connect(server_admin.conninfo, autocommit=True, application_name="other warehouse") as other,
+        psycopg.connect(fresh_db.conninfo, autocommit=True) as conn,
+    ):
+        other.execute("select pg_advisory_lock(%s)", (build_lock.LOCK_KEY,))
+        assert source_lock.lock_holder(conn, build_lock.LOCK_KEY) == "another session (gone)"
+        with psycopg.connect(fresh_db.conninfo, autocommit=True, application_name="this one") as mine:
+            mine.execute("select pg_advisory_lock(%s)", (build_lock.LOCK_KEY,))
+            assert source_lock.lock_holder(conn, build_lock.LOCK_KEY).startswith("this one (server pid ")

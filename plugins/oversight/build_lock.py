@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from oversight import build_schemas
+from oversight import build_schemas, source_lock
 from oversight import run_id as run_ids
 from oversight.settings import Settings, get_settings
 
@@ -91,19 +91,6 @@ class Hold:
         }
 
 
-def _holder(conn: psycopg.Connection) -> str:
-    """Who holds the advisory lock now (application_name carries the run id and stage)."""
-    row = conn.execute(
-        "select a.pid, a.application_name, a.backend_start from pg_locks l "
-        "join pg_stat_activity a on a.pid = l.pid where l.locktype = 'advisory' and l.granted "
-        "and l.classid = %s and l.objid = %s and l.objsubid = 1 limit 1",
-        (LOCK_KEY >> 32, LOCK_KEY & 0xFFFFFFFF),
-    ).fetchone()
-    if row is None:
-        return "another session (gone)"
-    return f"{row[1] or 'a session'} (server pid {row[0]}, connected {row[2]:%Y-%m-%d %H:%M:%S %Z})"
-
-
 def _lease(conn: psycopg.Connection) -> tuple | None:
     return conn.execute(
         "select run_id, stage, active, updated_at, now(), build_started_at from audit.build_lease "
@@ -154,7 +141,7 @@ def holding(
                 conn.execute("select pg_advisory_unlock(%s)", (LOCK_KEY,))
                 holder = f"run {lease[0]} (between stages, last {lease[1]} at {lease[3]:%H:%M:%S %Z})"
             else:
-                holder = _holder(conn)
+                holder = source_lock.lock_holder(conn, LOCK_KEY)
             hold.waited_for = holder
             waited = time.monotonic() - started
             if waited > settings.build_lock_wait_seconds:

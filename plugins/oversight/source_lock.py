@@ -55,8 +55,9 @@ def lock_key(source: str) -> str:
     return f"load:{source}"
 
 
-def _holder(conn: psycopg.Connection, key: int) -> str:
-    """Who holds the source's advisory lock now (application_name carries stage and run id)."""
+def lock_holder(conn: psycopg.Connection, key: int) -> str:
+    """Who holds this database's advisory lock `key` now (application_name carries stage and run
+    id). Advisory locks are per database: on a shared server another warehouse holds the same key."""
     row = conn.execute(
         "select a.pid, a.application_name, a.backend_start from pg_locks l "
         "join pg_stat_activity a on a.pid = l.pid where l.locktype = 'advisory' and l.granted "
@@ -92,7 +93,7 @@ def holding(
         started = time.monotonic()
         while not _try_lock(conn, key):
             waited = time.monotonic() - started
-            holder = _holder(conn, key)
+            holder = lock_holder(conn, key)
             conn.commit()
             if hold.waited_for is None:
                 log.warning("%s of source %s waits for another run of it: %s", stage, source, holder)
