@@ -175,9 +175,7 @@ def test_every_bundled_archive_and_workbook_passes_the_default_limits() -> None:
         (bomb_zip, "20260430-RTT-April-2026-full-extract.csv.zip"),
     ],
 )
-def test_a_zip_bomb_is_refused_without_inflating(
-    tmp_path: Path, make, name: str
-) -> None:  # noqa: ANN001
+def test_a_zip_bomb_is_refused_without_inflating(tmp_path: Path, make, name: str) -> None:  # noqa: ANN001
     landing_dir = tmp_path / "landing"
     landing_dir.mkdir()
     bomb = make(landing_dir / name)

@@ -6,7 +6,7 @@ bundled samples (sample_data/). Real PostgreSQL for the manifest.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -279,3 +279,30 @@ def test_renamed_downloads_of_the_other_text_sources_read_the_same_rows(tmp_path
         spec, scanned = landing.SOURCES[found[relative].source], found[relative]
         renamed = [(n, layout, r) for n, layout, r in spec.rows(scanned.path, scanned.info)]
         assert renamed == list(spec.rows(original, spec.file_info(original))), relative
+
+
+@pytest.mark.parametrize(
+    ("cell", "text"),
+    [
+        ("Barts Health", "Barts Health"),
+        ("", ""),
+        (None, ""),
+        (781.0, "781"),
+        (179.5, "179.5"),
+        (0.1, "0.1"),
+        (-3.0, "-3"),
+        (42, "42"),
+        (True, "TRUE"),
+        (False, "FALSE"),
+        (datetime(2025, 4, 1), "2025-04-01"),
+        (datetime(2025, 4, 1, 13, 30), "2025-04-01T13:30:00"),
+        (date(2025, 4, 1), "2025-04-01"),
+        (time(13, 30), "13:30:00"),
+        (timedelta(hours=2), "2:00:00"),
+    ],
+)
+def test_a_workbook_cell_reads_as_the_text_a_person_sees(cell: object, text: str) -> None:
+    """python-calamine's cell types, each as the text the loaders check and store."""
+    from oversight.peek import cell_text
+
+    assert cell_text(cell) == text
