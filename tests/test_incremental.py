@@ -128,7 +128,10 @@ def test_the_incremental_build_started_from_the_published_state_and_the_full_one
     refreshed: dict,
 ) -> None:
     incremental, full = refreshed["results"]["incremental"]["build"], refreshed["results"]["full"]["build"]
-    assert incremental["incremental_state_copied"] == ["intermediate.int_rtt__metric_values"]
+    assert incremental["incremental_state_copied"] == [
+        "intermediate.int_cancer__tested_loads",
+        "intermediate.int_rtt__metric_values",
+    ]
     assert incremental["full_refresh"] is False
     assert full["incremental_state_copied"] == [] and full["full_refresh"] is True
     assert incremental["project_sha256"] == full["project_sha256"]
@@ -152,6 +155,27 @@ def test_the_incremental_build_tested_only_the_new_loads_staging_rows(refreshed:
     tested_loads_only = f"where load_id = any('{{{','.join(map(str, new_loads))}}}'::bigint[])"
     assert len(new_loads) == 2 and all(tested_loads_only in sql for sql in incremental), incremental[0]
     assert not any("load_id = any(" in sql for sql in full)
+
+
+def test_no_cancer_file_landed_so_the_incremental_build_tested_no_cancer_staging_row(refreshed: dict) -> None:
+    """The cancer staging tests keep their own state (int_cancer__tested_loads): every cancer load
+    was tested by the published build, so the incremental build tests none of their rows again."""
+
+    def cancer_staging_tests(kind: str) -> list[dict]:
+        nodes = refreshed["results"][kind]["run_results"]["results"]
+        return [n for n in nodes if n["unique_id"].startswith("test.") and "stg_cancer__" in n["unique_id"]]
+
+    incremental, full = cancer_staging_tests("incremental"), cancer_staging_tests("full")
+    assert len(incremental) == len(full) >= 10
+    assert all("where load_id = any('{}'::bigint[])" in n["compiled_code"] for n in incremental)
+    assert not any("load_id = any(" in n["compiled_code"] for n in full)
+    assert {n["status"] for n in incremental + full} == {"pass"}
+    copy = refreshed["copy"]
+    tested = copy.query("select count(*), count(distinct load_id) from intermediate.int_cancer__tested_loads")
+    validated = copy.query(
+        "select count(*) from raw.load_manifest where source = 'cancer' and validation = 'validated'"
+    )
+    assert tested == [(validated[0][0], validated[0][0])] and validated[0][0] >= 2
 
 
 def test_a_full_refresh_of_the_same_files_changes_nothing_the_incremental_build_published(
