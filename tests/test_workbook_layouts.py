@@ -222,6 +222,28 @@ def test_extract_bad_input_names_file_row_and_rule(tmp_path: Path) -> None:
     assert error.rule == "period_matches_file_name" and "runs to August 2025" in error.detail
 
 
+def test_every_rows_month_and_year_are_checked_not_only_the_first_of_its_period(tmp_path: Path) -> None:
+    """Rows 2-4 are all April 2025 (PERIOD 2025-04-01, YEAR 2025/26, MONTH APR); the loader checks
+    a (PERIOD, MONTH, YEAR) combination once per file, so a later row that states another month
+    or year with the same PERIOD must still be caught, with its own row number."""
+
+    def may_on_row_4(sheet) -> None:  # noqa: ANN001
+        assert (str(sheet["A4"].value)[:10], sheet["C4"].value) == ("2025-04-01", "APR")
+        sheet["C4"] = "MAY"
+
+    error = broken(CANCER, edited_extract(tmp_path, EXTRACT.name, may_on_row_4))
+    assert (error.rule, error.row) == ("month_matches_period", 4)
+    assert "'MAY' is not the month of PERIOD 2025-04-01" in error.detail
+
+    def last_year_on_row_3(sheet) -> None:  # noqa: ANN001
+        assert (str(sheet["A3"].value)[:10], sheet["B3"].value) == ("2025-04-01", "2025/26")
+        sheet["B3"] = "2024/25"
+
+    error = broken(CANCER, edited_extract(tmp_path, EXTRACT.name, last_year_on_row_3))
+    assert (error.rule, error.row) == ("year_is_financial_year_of_period", 3)
+    assert "is in 2025/26" in error.detail
+
+
 def newer_june_july_extract(folder: Path) -> Path:
     """A newer extract covering June-July 2025: the real June and July rows, with RJ1's July 62-day
     Urgent Suspected Cancer / Surgery row revised (within 1 more, breaches 1 fewer)."""

@@ -401,9 +401,7 @@ def _copy_rows(
     count = 0
     with conn.cursor().copy(f"copy {RAW_SCHEMA}.{spec.raw_table} ({column_list}) from stdin") as copy:
         for row_number, layout, record in spec.rows(path, info):
-            copy.write_row(
-                [*(record.get(c) for c in columns), load_id, path.name, sha, row_number, period, layout]
-            )
+            copy.write_row([*map(record.get, columns), load_id, path.name, sha, row_number, period, layout])
             count += 1
     return count
 

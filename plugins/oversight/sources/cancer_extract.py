@@ -135,6 +135,7 @@ def rows(path: Path, lines: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[i
         raise BadInputError(path.name, "header_matches_a_known_layout", f"sheet {SHEET!r} is empty", row=1)
     columns = [column for _, column in EXTRACT_LAYOUT.columns]
     seen: dict[tuple[str, ...], int] = {}
+    months_of: dict[tuple[str, str, str], date] = {}
     months: set[date] = set()
     for row_number, cells in lines:
         if not any(c.strip() for c in cells):
@@ -146,12 +147,8 @@ def rows(path: Path, lines: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[i
                 f"value {cells[len(columns)]!r} in column {len(columns) + 1}, which has no header",
                 row=row_number,
             )
-        record = {
-            column: cells[i].strip()
-            for i, column in enumerate(columns)
-            if i < len(cells) and cells[i].strip()
-        }
-        month = _check(path, row_number, record, seen)
+        record = {column: text for column, text in zip(columns, map(str.strip, cells), strict=False) if text}
+        month = _check(path, row_number, record, seen, months_of)
         if first is not None and not first <= month <= last:
             raise BadInputError(
                 path.name,
@@ -171,7 +168,27 @@ def rows(path: Path, lines: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[i
         )
 
 
-def _check(path: Path, row_number: int, record: dict[str, str], seen: dict[tuple[str, ...], int]) -> date:
+def _check(
+    path: Path,
+    row_number: int,
+    record: dict[str, str],
+    seen: dict[tuple[str, ...], int],
+    months_of: dict[tuple[str, str, str], date],
+) -> date:
+    """The row's month, its rules checked; ``months_of`` holds the (PERIOD, MONTH, YEAR) texts already
+    found consistent in this file: a national extract has 17,000 rows and one to four months.
+    Measured with the record built in one pass (three generated national extracts of 17,243 rows,
+    median of 3, twice): 1.79 s to load all three without the cache, 1.54 and 1.66 s with it."""
+    dates = (record.get("row_period", ""), record.get("month_name", ""), record.get("financial_year", ""))
+    month = months_of.get(dates)
+    if month is None:
+        month = _check_dates(path, row_number, record)
+        months_of[dates] = month
+    _check_row(path, row_number, record, seen)
+    return month
+
+
+def _check_dates(path: Path, row_number: int, record: dict[str, str]) -> date:
     month = parse_row_period(record.get("row_period", ""))
     if month is None:
         raise BadInputError(
@@ -197,6 +214,10 @@ def _check(path: Path, row_number: int, record: dict[str, str], seen: dict[tuple
             f"is in {financial_year(month)}",
             row=row_number,
         )
+    return month
+
+
+def _check_row(path: Path, row_number: int, record: dict[str, str], seen: dict[tuple[str, ...], int]) -> None:
     if record.get("standard") not in STANDARDS:
         raise BadInputError(
             path.name,
@@ -228,4 +249,3 @@ def _check(path: Path, row_number: int, record: dict[str, str], seen: dict[tuple
             row=row_number,
         )
     seen[key] = row_number
-    return month
