@@ -137,16 +137,17 @@ def test_the_incremental_build_started_from_the_published_state_and_the_full_one
     assert incremental["project_sha256"] == full["project_sha256"]
 
 
-def test_the_incremental_build_tested_only_the_new_loads_staging_rows(refreshed: dict) -> None:
-    def rtt_staging_tests(kind: str) -> list[str]:
-        nodes = refreshed["results"][kind]["run_results"]["results"]
-        return [
-            n["compiled_code"]
-            for n in nodes
-            if n["unique_id"].startswith("test.") and "stg_rtt__provider_pathways" in n["unique_id"]
-        ]
+def staging_tests(refreshed: dict, kind: str, model: str) -> list[dict]:
+    """The run results of the `kind` build's dbt tests whose node id names `model`."""
+    nodes = refreshed["results"][kind]["run_results"]["results"]
+    return [n for n in nodes if n["unique_id"].startswith("test.") and model in n["unique_id"]]
 
-    incremental, full = rtt_staging_tests("incremental"), rtt_staging_tests("full")
+
+def test_the_incremental_build_tested_only_the_new_loads_staging_rows(refreshed: dict) -> None:
+    incremental, full = (
+        [n["compiled_code"] for n in staging_tests(refreshed, kind, "stg_rtt__provider_pathways")]
+        for kind in ("incremental", "full")
+    )
     assert len(incremental) == len(full) >= 8  # every test ran, in both
     # the new loads' ids as constants (pushed down to the raw table's _load_id index), in order
     new_loads = sorted(
@@ -160,12 +161,7 @@ def test_the_incremental_build_tested_only_the_new_loads_staging_rows(refreshed:
 def test_no_cancer_file_landed_so_the_incremental_build_tested_no_cancer_staging_row(refreshed: dict) -> None:
     """The cancer staging tests keep their own state (int_cancer__tested_loads): every cancer load
     was tested by the published build, so the incremental build tests none of their rows again."""
-
-    def cancer_staging_tests(kind: str) -> list[dict]:
-        nodes = refreshed["results"][kind]["run_results"]["results"]
-        return [n for n in nodes if n["unique_id"].startswith("test.") and "stg_cancer__" in n["unique_id"]]
-
-    incremental, full = cancer_staging_tests("incremental"), cancer_staging_tests("full")
+    incremental, full = (staging_tests(refreshed, kind, "stg_cancer__") for kind in ("incremental", "full"))
     assert len(incremental) == len(full) >= 10
     assert all("where load_id = any('{}'::bigint[])" in n["compiled_code"] for n in incremental)
     assert not any("load_id = any(" in n["compiled_code"] for n in full)

@@ -99,9 +99,8 @@ def project_fingerprint(settings: Settings | None = None) -> str:
     """sha256 of the dbt project's files (models, macros, seeds, snapshots, tests, dbt_project.yml)
     and of the installed dbt versions: the rules an incremental model's state was built by. A build
     reuses published incremental state only when this is unchanged (oversight.build_schemas.prepare),
-    and the RTT and cancer staging tests skip the loads in their state (macro
-    get_where_subquery). Hidden files and
-    editor backups (`.name`, `name~`) are not rules and are left out."""
+    and the RTT and cancer staging tests skip the loads in their state (macro get_where_subquery).
+    Hidden files and editor backups (`.name`, `name~`) are not rules and are left out."""
     import hashlib
     from importlib.metadata import version
 
@@ -132,8 +131,7 @@ def build(
 
     The build schemas start empty, so seeds and tables are always created whole; only the
     incremental models (int_rtt__metric_values, int_cancer__tested_loads) build on the state
-    copied in, and
-    OVERSIGHT_FULL_REFRESH passes `--full-refresh` (prepare copied no state either).
+    copied in, and OVERSIGHT_FULL_REFRESH passes `--full-refresh` (prepare copied no state either).
 
     Unit tests are left out (`--exclude-resource-type unit_test`), as dbt advises for production:
     they test the SQL's logic on fixed inputs, not the data, so their answer cannot change from one

@@ -135,8 +135,7 @@ def rows(path: Path, lines: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[i
         raise BadInputError(path.name, "header_matches_a_known_layout", f"sheet {SHEET!r} is empty", row=1)
     columns = [column for _, column in EXTRACT_LAYOUT.columns]
     seen: dict[tuple[str, ...], int] = {}
-    months_of: dict[tuple[str, str, str], date] = {}
-    months: set[date] = set()
+    months_of: dict[tuple[str, str, str], date] = {}  # every row's month is in here
     for row_number, cells in lines:
         if not any(c.strip() for c in cells):
             continue
@@ -157,14 +156,14 @@ def rows(path: Path, lines: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[i
                 "the months the file name covers",
                 row=row_number,
             )
-        months.add(month)
         record["sheet"] = SHEET
         yield row_number, EXTRACT_LAYOUT.name, record
-    if last is not None and months and max(months) != last:
+    latest = max(months_of.values(), default=None)
+    if last is not None and latest is not None and latest != last:
         raise BadInputError(
             path.name,
             "period_matches_file_name",
-            f"the last PERIOD in the file is {max(months):%B %Y}, the file name says it runs to {last:%B %Y}",
+            f"the last PERIOD in the file is {latest:%B %Y}, the file name says it runs to {last:%B %Y}",
         )
 
 
