@@ -17,7 +17,7 @@ TEST_SERVER_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export GX_ANALYTICS_ENABLED := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help install run serve test test-embedded test-scheduler test-server lint bench bench-scale clean
+.PHONY: help install run serve test test-embedded test-server lint bench bench-scale clean
 
 help:
 	@echo "make run    - run the whole job end to end (install, warehouse, Airflow DAGs, summary)"
@@ -44,22 +44,14 @@ run: install
 serve: install
 	$(PY) -m oversight.serve
 
-# Three pytest jobs at once, each printed whole when it ends (--output-sync); one failing fails
-# `make test`. The real-scheduler tests (test_scheduler.py) are a job of their own: they make their
-# own databases on the server at TEST_SERVER_URL whatever the pass, and spend about half their time
-# waiting on Airflow's loops (one core idle). In the embedded pass they made its last ~7 minutes run
-# on one core after the server pass had ended (vmstat, 2026-12-07: 48 % idle for ~400 s).
+# The two passes run at once (each mostly waits on its own PostgreSQL, dbt and Airflow processes);
+# --output-sync prints each pass's output whole when it ends. One pass failing fails `make test`.
 test: install
-	$(MAKE) --no-print-directory -j3 --output-sync=recurse test-scheduler test-embedded test-server
+	$(MAKE) --no-print-directory -j2 --output-sync=recurse test-embedded test-server
 
-# Pass 1: the suite but the real-scheduler tests, against WAREHOUSE_URL if set, else the embedded pgserver.
+# Pass 1: the whole suite against WAREHOUSE_URL if set, else the embedded pgserver.
 test-embedded: install
-	$(PY) -m pytest -m "not scheduler"
-
-# The real scheduler end to end (LocalExecutor, CeleryExecutor on Redis, Airflow's own backfill,
-# make serve), on private databases of the server at TEST_SERVER_URL.
-test-scheduler: install
-	TEST_SERVER_URL="$(TEST_SERVER_URL)" $(PY) -m pytest -m scheduler
+	$(PY) -m pytest
 
 # Pass 2: the warehouse tests again against a real PostgreSQL server (CI must have one).
 test-server: install
