@@ -51,6 +51,11 @@ def airflow_env(settings: Settings) -> dict[str, str]:
     return {
         "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(transport),
         "AIRFLOW__OPENLINEAGE__NAMESPACE": NAMESPACE,
+        # The provider's own option: emit each event from a bounded thread of the task process
+        # instead of a fork of it (which the task waits for). A fork of a process holding dbt and
+        # GX cost about 1 s per ingestion DAG under `dag.test()` (three DAGs: 7.6 -> 4.5 s,
+        # 2026-12-07); the provider documents the thread as the path that cannot strand a task.
+        "AIRFLOW__OPENLINEAGE__EXECUTE_IN_THREAD": "True",
     }
 
 
