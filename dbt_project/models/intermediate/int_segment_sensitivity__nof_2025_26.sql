@@ -87,6 +87,26 @@ nearest_cut as (
 
 ),
 
+-- peers of the same period and peer group below each end of the range, one join per group rather
+-- than two correlated subqueries per row over the whole CTE (those scanned every trust of every
+-- period for each row: quadratic in the history; issue 14)
+peer_counts as (
+
+    select
+        ranged.org_code,
+        ranged.period_start,
+        count(peers.org_code) filter (where peers.average_score < ranged.likely_average_low) as below_low,
+        count(peers.org_code) filter (
+            where peers.org_code <> ranged.org_code and peers.average_score < ranged.likely_average_high
+        ) as others_below_high
+    from ranged
+    left join ranged as peers
+        on ranged.period_start = peers.period_start
+        and ranged.peer_group = peers.peer_group
+    group by ranged.org_code, ranged.period_start
+
+),
+
 final as (
 
     select
@@ -94,19 +114,8 @@ final as (
         nearest_cut.nearest_cut_point,
         nearest_cut.nearest_cut_point_rule_id,
         nearest_cut.distance_to_nearest_cut_point,
-        (1 + (
-            select count(*) from ranged as peers
-            where peers.period_start = ranged.period_start
-                and peers.peer_group = ranged.peer_group
-                and peers.average_score < ranged.likely_average_low
-        ))::integer as likely_rank_best,
-        (1 + (
-            select count(*) from ranged as peers
-            where peers.period_start = ranged.period_start
-                and peers.peer_group = ranged.peer_group
-                and peers.org_code <> ranged.org_code
-                and peers.average_score < ranged.likely_average_high
-        ))::integer as likely_rank_worst,
+        (1 + peer_counts.below_low)::integer as likely_rank_best,
+        (1 + peer_counts.others_below_high)::integer as likely_rank_worst,
         exists(
             select 1 from cut_points
             where cut_points.lower_bound > ranged.likely_average_low
@@ -116,6 +125,9 @@ final as (
     inner join nearest_cut
         on ranged.org_code = nearest_cut.org_code
         and ranged.period_start = nearest_cut.period_start
+    inner join peer_counts
+        on ranged.org_code = peer_counts.org_code
+        and ranged.period_start = peer_counts.period_start
 
 )
 
