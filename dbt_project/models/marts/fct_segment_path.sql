@@ -92,71 +92,130 @@ targets as (
 
 ),
 
--- every better-ranked peer value a metric could match, the average that would give, and whether that
--- alone is enough (reaches_cut_point); any_reaches_cut_point: some single metric change of the same
--- trust and period is enough. A window, not `not exists` on one_metric: the planner has no row
--- counts for these CTEs and chose a nested-loop anti-join, 47 of the model's 48 s at two national
--- years (bench/results.md).
-candidates as (
+-- every better-ranked peer value a metric could match and the average that would give: narrow rows
+-- (keys, the peer and the new average only), read once, never materialised. Ten national years give
+-- 1.2 M such pairs; as wide rows with a window over each trust (whether any single metric is enough)
+-- they took 5.6 of the model's 6.4 s (explain analyze), mostly sorting and buffering them.
+pairs as (
 
     select
-        *,
-        new_average_score < segment_cut_point as reaches_cut_point,
-        bool_or(new_average_score < segment_cut_point) over (
-            partition by org_code, period_start, framework_version
-        ) as any_reaches_cut_point
-    from (
-        select
-            targets.org_code,
-            targets.period_start,
-            targets.framework_version,
-            own.metric_id,
-            own.value as current_value,
-            own.rank_in_peer_group as current_rank,
-            own.metric_score as current_score,
-            peer.org_code as matched_org_code,
-            peer.value as target_value,
-            peer.rank_in_peer_group as target_rank,
-            peer.metric_score as target_score,
-            round((targets.score_sum - own.metric_score + peer.metric_score) / targets.metrics_scored, 2)
-                as new_average_score,
-            targets.target_cut_point as segment_cut_point
-        from targets
-        inner join scores as own
-            on targets.org_code = own.org_code
-            and targets.period_start = own.period_start
-            and targets.framework_version = own.framework_version
-        inner join scores as peer
-            on own.period_start = peer.period_start
-            and own.framework_version = peer.framework_version
-            and own.peer_group = peer.peer_group
-            and own.metric_id = peer.metric_id
-            and own.org_code <> peer.org_code
-            and own.rank_in_peer_group > peer.rank_in_peer_group
-        where targets.status = 'metric_change'
-    ) as pairs
+        own.org_code,
+        own.period_start,
+        own.framework_version,
+        own.metric_id,
+        peer.org_code as matched_org_code,
+        peer.rank_in_peer_group as target_rank,
+        round((targets.score_sum - own.metric_score + peer.metric_score) / targets.metrics_scored, 2)
+            as new_average_score,
+        targets.target_cut_point as segment_cut_point
+    from targets
+    inner join scores as own
+        on targets.org_code = own.org_code
+        and targets.period_start = own.period_start
+        and targets.framework_version = own.framework_version
+    inner join scores as peer
+        on own.period_start = peer.period_start
+        and own.framework_version = peer.framework_version
+        and own.peer_group = peer.peer_group
+        and own.metric_id = peer.metric_id
+        and own.org_code <> peer.org_code
+        and own.rank_in_peer_group > peer.rank_in_peer_group
+    where targets.status = 'metric_change'
 
 ),
 
 -- per metric, the smallest improvement that alone is enough (the worst-ranked peer value to match)
-one_metric as (
+one_metric_pick as (
 
     select distinct on (org_code, period_start, framework_version, metric_id)
-        *
-    from candidates
-    where reaches_cut_point
+        org_code, period_start, framework_version, metric_id, matched_org_code, new_average_score
+    from pairs
+    where new_average_score < segment_cut_point
     order by org_code, period_start, framework_version, metric_id, target_rank desc, matched_org_code
+
+),
+
+one_metric as (
+
+    select
+        pick.org_code,
+        pick.period_start,
+        pick.framework_version,
+        pick.metric_id,
+        own.value as current_value,
+        own.rank_in_peer_group as current_rank,
+        own.metric_score as current_score,
+        pick.matched_org_code,
+        peer.value as target_value,
+        peer.rank_in_peer_group as target_rank,
+        peer.metric_score as target_score,
+        pick.new_average_score
+    from one_metric_pick as pick
+    inner join scores as own
+        on pick.org_code = own.org_code
+        and pick.period_start = own.period_start
+        and pick.framework_version = own.framework_version
+        and pick.metric_id = own.metric_id
+    inner join scores as peer
+        on pick.matched_org_code = peer.org_code
+        and pick.period_start = peer.period_start
+        and pick.framework_version = peer.framework_version
+        and pick.metric_id = peer.metric_id
+
+),
+
+-- trusts for which some single metric change is enough
+reaching_trusts as (
+
+    select distinct org_code, period_start, framework_version
+    from one_metric_pick
+
+),
+
+-- the best value of each metric in each peer group (best rank, then org code): the best better-ranked
+-- peer of every trust ranked below it
+group_best as (
+
+    select distinct on (period_start, framework_version, peer_group, metric_id)
+        period_start, framework_version, peer_group, metric_id, org_code, value, rank_in_peer_group,
+        metric_score
+    from scores
+    order by period_start, framework_version, peer_group, metric_id, rank_in_peer_group, org_code
 
 ),
 
 -- no single metric is enough: the fewest metrics (largest possible gain first), each to the best peer
 best_peer as (
 
-    select distinct on (org_code, period_start, framework_version, metric_id)
-        *
-    from candidates
-    where not any_reaches_cut_point
-    order by org_code, period_start, framework_version, metric_id, target_rank, matched_org_code
+    select
+        own.org_code,
+        own.period_start,
+        own.framework_version,
+        own.metric_id,
+        own.value as current_value,
+        own.rank_in_peer_group as current_rank,
+        own.metric_score as current_score,
+        best.org_code as matched_org_code,
+        best.value as target_value,
+        best.rank_in_peer_group as target_rank,
+        best.metric_score as target_score
+    from targets
+    inner join scores as own
+        on targets.org_code = own.org_code
+        and targets.period_start = own.period_start
+        and targets.framework_version = own.framework_version
+    inner join group_best as best
+        on own.period_start = best.period_start
+        and own.framework_version = best.framework_version
+        and own.peer_group = best.peer_group
+        and own.metric_id = best.metric_id
+        and own.rank_in_peer_group > best.rank_in_peer_group
+    left join reaching_trusts
+        on targets.org_code = reaching_trusts.org_code
+        and targets.period_start = reaching_trusts.period_start
+        and targets.framework_version = reaching_trusts.framework_version
+    where targets.status = 'metric_change'
+        and reaching_trusts.org_code is null
 
 ),
 
