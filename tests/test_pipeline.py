@@ -216,6 +216,21 @@ def test_bi_role_reads_marts_and_nothing_else(built: Pipeline) -> None:
             conn.execute("delete from marts.fct_segment")
 
 
+def test_every_table_dbt_built_was_analyzed_as_it_was_built(built: Pipeline) -> None:
+    """macros/analyze_table.sql: planner statistics for each table model before the next model
+    reads it. An explicit ANALYZE sets last_analyze (autovacuum sets last_autoanalyze only, and
+    is off on the shared PostgreSQL 15); the schema swap of publish keeps the tables' statistics."""
+    with warehouse.connect(built.target) as conn:
+        tables = conn.execute(
+            "select s.schemaname, s.relname, s.last_analyze is not null from pg_stat_user_tables s "
+            "where s.schemaname in ('staging', 'intermediate', 'marts') order by 1, 2"
+        ).fetchall()
+    by_schema = {schema: [t for s, t, _ in tables if s == schema] for schema in ("intermediate", "marts")}
+    assert "fct_segment" in by_schema["marts"] and "int_rtt__metric_values" in by_schema["intermediate"]
+    assert "stg_cancer__month_vintages" in {t for s, t, _ in tables if s == "staging"}  # a staging table
+    assert [f"{s}.{t}" for s, t, analyzed in tables if not analyzed] == []
+
+
 def test_staff_survey_staging_puts_the_swapped_2021_region_and_ics_right(built: Pipeline) -> None:
     """Raw keeps Region / ICS/STP as published (swapped in 2021, the ICS in ICS/STP in 2022, in ICS
     from 2023: test_staff_survey.py); staging gives every year the NHS England region and the ICS
