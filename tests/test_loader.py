@@ -118,3 +118,34 @@ def test_copy_loads_stream_not_row_inserts(fresh_db, settings_for, monkeypatch) 
     settings = settings_for(SAMPLES)
     loader.ingest_source("ae", fresh_db, settings)
     assert len(statements) == 9 and all(s.startswith("copy raw.ae_monthly") for s in statements)
+
+
+def test_a_run_analyzes_its_raw_table_once_after_its_last_file(fresh_db, settings_for, monkeypatch) -> None:  # noqa: ANN001
+    """Statistics cover every file a run loaded (ANALYZE after the last one), taken once per run
+    rather than once per file; a run that loads nothing leaves them alone."""
+    import psycopg
+
+    statements: list[str] = []
+    original = psycopg.Connection.execute
+
+    def spy(self, statement, *args, **kwargs):  # noqa: ANN001, ANN202
+        statements.append(str(statement))
+        return original(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "execute", spy)
+    settings = settings_for(SAMPLES)
+    results = loader.ingest_source("ae", fresh_db, settings)
+    assert [r.status for r in results] == ["loaded"] * 9
+    assert statements.count("analyze raw.ae_monthly") == 1
+    assert statements.index("analyze raw.ae_monthly") > max(
+        i for i, s in enumerate(statements) if s.startswith("update raw.load_manifest set rows_loaded")
+    )
+    # the planner's row count is the whole table: all 9 files, 1,794 rows
+    assert query(fresh_db, "select reltuples::int from pg_class where oid = 'raw.ae_monthly'::regclass") == [
+        (1794,)
+    ]
+
+    validate_pending(fresh_db)
+    statements.clear()
+    assert {r.status for r in loader.ingest_source("ae", fresh_db, settings)} == {"duplicate"}
+    assert not [s for s in statements if s.startswith("analyze")]

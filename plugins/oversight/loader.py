@@ -120,9 +120,12 @@ def load_file(
     path: Path,
     settings: Settings | None = None,
     scanned: landing.ScannedFile | None = None,
+    analyze: bool = True,
 ) -> LoadResult:
     """Load one landing file of ``spec``: period and revision from the scan (what ``recognise``
-    read in the file), else from the file name (``file_info``)."""
+    read in the file), else from the file name (``file_info``). With ``analyze`` (a file loaded on
+    its own), the raw table's statistics are refreshed after it; ``ingest_source`` passes False
+    and analyzes once after all its files."""
     settings = settings or get_settings()
     if scanned is None and path.is_symlink():  # never stat or hash through a link
         reason = hostile.path_refusal(path, settings.landing_dir) or f"a symbolic link: {path}"
@@ -251,14 +254,25 @@ def load_file(
             period=period.isoformat() if period else None,
             message=str(error),
         )
-    # fresh statistics, so that the models' joins on a just-loaded table are planned well
-    conn.execute(f"analyze {RAW_SCHEMA}.{spec.raw_table}")
-    conn.execute(f"analyze {RAW_SCHEMA}.load_manifest")
-    conn.commit()
+    if analyze:
+        analyze_raw(conn, spec)
     log.info("loaded %s: %d rows as load %d (vintage %d), pending", path.name, rows, load_id, vintage)
     return LoadResult(
         spec.name, path.name, "loaded", rows, load_id, period.isoformat() if period else None, vintage
     )
+
+
+def analyze_raw(conn: psycopg.Connection, spec: SourceSpec) -> None:
+    """Fresh statistics on the source's raw table and the manifest, so that the raw gate's queries
+    and the models' joins on just-loaded rows are planned well.
+
+    Once per run, not per file (measured reason): ANALYZE samples up to 30,000 rows of every
+    column however few were added. Loading 12 generated months (bench/scale_generate.py, 2-core
+    machine, two runs each) took 5.3 s with an ANALYZE per file and 2.2 s with one per run for
+    DM01 (43,800 rows), 6.5 s and 4.5 s for CWT (206,916 rows), 0.30 s and 0.18 s for A&E."""
+    conn.execute(f"analyze {RAW_SCHEMA}.{spec.raw_table}")
+    conn.execute(f"analyze {RAW_SCHEMA}.load_manifest")
+    conn.commit()
 
 
 def _relative(path: Path, settings: Settings) -> str:
@@ -437,7 +451,9 @@ def ingest_source(
             files = [f for f in files if f.period == period]
         record_unaccounted(conn, scanned)
         for scanned_file in files:
-            results.append(load_file(conn, spec, scanned_file.path, settings, scanned_file))
+            results.append(load_file(conn, spec, scanned_file.path, settings, scanned_file, analyze=False))
+        if any(r.status == "loaded" for r in results):
+            analyze_raw(conn, spec)
         if period is not None and not files:
             results.append(_missing_period(conn, spec, period, settings))
     return results
