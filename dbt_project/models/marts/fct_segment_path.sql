@@ -92,6 +92,33 @@ targets as (
 
 ),
 
+-- the metric scores of the trusts a metric change could lift, with their score sum and cut point,
+-- joined once for pairs and best_peer. Materialised: on the ten-year warehouse (14,163 rows, the
+-- same both ways) the model's select took 2.94 s with the join written in both, 5.5 s with this
+-- CTE inlined into each (not materialized) and 1.80 s materialised (explain analyze, twice each)
+candidate_scores as materialized (
+
+    select
+        own.org_code,
+        own.period_start,
+        own.framework_version,
+        own.peer_group,
+        own.metric_id,
+        own.value,
+        own.rank_in_peer_group,
+        own.metric_score,
+        targets.score_sum,
+        targets.metrics_scored,
+        targets.target_cut_point
+    from targets
+    inner join scores as own
+        on targets.org_code = own.org_code
+        and targets.period_start = own.period_start
+        and targets.framework_version = own.framework_version
+    where targets.status = 'metric_change'
+
+),
+
 -- every better-ranked peer value a metric could match and the average that would give: narrow rows
 -- (keys, the peer and the new average only), read once, never materialised. Ten national years give
 -- 1.2 M such pairs; as wide rows with a window over each trust (whether any single metric is enough)
@@ -105,14 +132,10 @@ pairs as (
         own.metric_id,
         peer.org_code as matched_org_code,
         peer.rank_in_peer_group as target_rank,
-        round((targets.score_sum - own.metric_score + peer.metric_score) / targets.metrics_scored, 2)
+        round((own.score_sum - own.metric_score + peer.metric_score) / own.metrics_scored, 2)
             as new_average_score,
-        targets.target_cut_point as segment_cut_point
-    from targets
-    inner join scores as own
-        on targets.org_code = own.org_code
-        and targets.period_start = own.period_start
-        and targets.framework_version = own.framework_version
+        own.target_cut_point as segment_cut_point
+    from candidate_scores as own
     inner join scores as peer
         on own.period_start = peer.period_start
         and own.framework_version = peer.framework_version
@@ -120,7 +143,6 @@ pairs as (
         and own.metric_id = peer.metric_id
         and own.org_code <> peer.org_code
         and own.rank_in_peer_group > peer.rank_in_peer_group
-    where targets.status = 'metric_change'
 
 ),
 
@@ -199,11 +221,7 @@ best_peer as (
         best.value as target_value,
         best.rank_in_peer_group as target_rank,
         best.metric_score as target_score
-    from targets
-    inner join scores as own
-        on targets.org_code = own.org_code
-        and targets.period_start = own.period_start
-        and targets.framework_version = own.framework_version
+    from candidate_scores as own
     inner join group_best as best
         on own.period_start = best.period_start
         and own.framework_version = best.framework_version
@@ -211,11 +229,10 @@ best_peer as (
         and own.metric_id = best.metric_id
         and own.rank_in_peer_group > best.rank_in_peer_group
     left join reaching_trusts
-        on targets.org_code = reaching_trusts.org_code
-        and targets.period_start = reaching_trusts.period_start
-        and targets.framework_version = reaching_trusts.framework_version
-    where targets.status = 'metric_change'
-        and reaching_trusts.org_code is null
+        on own.org_code = reaching_trusts.org_code
+        and own.period_start = reaching_trusts.period_start
+        and own.framework_version = reaching_trusts.framework_version
+    where reaching_trusts.org_code is null
 
 ),
 
