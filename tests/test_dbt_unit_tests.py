@@ -16,7 +16,7 @@ def test_every_dbt_unit_test_passes(built_copy: Pipeline) -> None:
     settings = built_copy.settings()
     result = transform.unit_tests(built_copy.target, settings)
     assert result.failures == [] and result.success, "\n".join(result.failures)
-    manifest = json.loads((settings.dbt_target_dir / "manifest.json").read_text())
+    manifest = json.loads((settings.dbt_published_target_dir / "manifest.json").read_text())
     declared = len(manifest["unit_tests"])
     assert declared >= 30  # the project's unit tests, not an empty selection
     assert result.counts == {"test:pass": declared}

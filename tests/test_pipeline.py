@@ -465,3 +465,26 @@ def test_an_unknown_trust_in_the_finance_file_fails_the_build_and_publishes_noth
         tasks.build_marts()
     assert "assert_finance_positions_name_known_trusts" in str(error.value)
     assert pipeline.fingerprint() == before
+
+
+def test_the_docs_of_a_run_leave_the_next_build_a_partial_parse(built: Pipeline, tmp_path: Path) -> None:
+    """The session's run ended with `dbt docs generate` (other --vars, the published schemas): the
+    next build on the same warehouse still parses partially (dbt re-parses the whole project
+    when the vars of the last parse in its target folder differ), because docs and unit tests
+    keep their own target folder."""
+    from oversight import transform
+
+    home = tmp_path / "home"
+    shutil.copytree(built.home / "dbt", home / "dbt")
+    assert list((home / "dbt").glob("*/catalog.json"))  # the run's docs were generated
+    settings = built.settings().model_copy(update={"home": home})
+    log = home / "dbt" / "logs" / "dbt.log"
+    before = log.stat().st_size if log.exists() else 0
+    vars_ = transform.build_vars(transform.project_fingerprint(settings))
+    result = transform.run_dbt(["parse", "--vars", vars_], built.target, settings)
+    assert result.success, result.failures
+    with log.open() as handle:
+        handle.seek(before)
+        parse_log = handle.read()
+    assert "Unable to do partial parsing" not in parse_log
+    assert "Partial parsing enabled" in parse_log

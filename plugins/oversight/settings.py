@@ -262,7 +262,14 @@ class Settings(BaseSettings):
 
     @property
     def dbt_target_dir(self) -> Path:
+        """The build's dbt target folder (manifest, run_results, partial-parse state)."""
         return self.home / "dbt" / "target"
+
+    @property
+    def dbt_published_target_dir(self) -> Path:
+        """The target folder of dbt runs against the published schemas (docs, unit tests): their
+        other `--vars` would make the next build re-parse the whole project (oversight.transform)."""
+        return self.home / "dbt" / "target-published"
 
     @property
     def run_reports_dir(self) -> Path:

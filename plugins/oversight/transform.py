@@ -35,7 +35,7 @@ class DbtResult:
         return self.counts.get("test:fail", 0) + self.counts.get("test:error", 0)
 
 
-def _invoke(args: list[str], target: Connection, settings: Settings) -> Any:
+def _invoke(args: list[str], target: Connection, settings: Settings, target_dir: Path | None = None) -> Any:
     from dbt.cli.main import dbtRunner
 
     os.environ.update(target.dbt_env())
@@ -47,7 +47,7 @@ def _invoke(args: list[str], target: Connection, settings: Settings) -> Any:
         "--profiles-dir",
         str(settings.dbt_project_dir),
         "--target-path",
-        str(settings.dbt_target_dir),
+        str(target_dir or settings.dbt_target_dir),
         "--log-path",
         str(settings.home / "dbt" / "logs"),
     ]
@@ -63,9 +63,18 @@ def compile_inline(sql: str, target: Connection, settings: Settings | None = Non
     return result.result.results[0].node.compiled_code
 
 
-def run_dbt(args: list[str], target: Connection, settings: Settings | None = None) -> DbtResult:
-    """Invoke dbt in-process with the warehouse connection in the environment profiles.yml reads."""
-    result = _invoke(args, target, settings or get_settings())
+def run_dbt(
+    args: list[str], target: Connection, settings: Settings | None = None, target_dir: Path | None = None
+) -> DbtResult:
+    """Invoke dbt in-process with the warehouse connection in the environment profiles.yml reads.
+
+    `target_dir`: dbt's target folder, by default the build's (settings.dbt_target_dir). dbt keeps
+    its partial-parse state there and re-parses the whole project when the `--vars` differ from
+    the last parse's (measured: `dbt parse` 7.5 s in full, 4.0 s partial, of which about 3 s is
+    starting dbt). Runs with other vars (docs and unit tests, against the published schemas) use
+    settings.dbt_published_target_dir, so that a scheduled run's build and docs each find their
+    own state instead of re-parsing twice a run."""
+    result = _invoke(args, target, settings or get_settings(), target_dir)
     counts: Counter[str] = Counter()
     failures: list[str] = []
     nodes = getattr(result.result, "results", None) or []
@@ -119,6 +128,11 @@ def project_fingerprint(settings: Settings | None = None) -> str:
     return digest.hexdigest()
 
 
+def build_vars(project_sha256: str) -> str:
+    """The `--vars` of every build: its schemas' suffix and the project's fingerprint."""
+    return f"{{build_suffix: '{BUILD_SUFFIX}', project_sha256: '{project_sha256}'}}"
+
+
 def build(
     target: Connection,
     settings: Settings | None = None,
@@ -148,7 +162,7 @@ def build(
             "--log-level",
             "warn",
             "--vars",
-            f"{{build_suffix: '{BUILD_SUFFIX}', project_sha256: '{project_sha256}'}}",
+            build_vars(project_sha256),
         ],
         target,
         settings,
@@ -161,10 +175,12 @@ def build(
 def unit_tests(target: Connection, settings: Settings | None = None) -> DbtResult:
     """Every dbt unit test, on fixed inputs, against the published schemas (dbt reads only their
     column types). What `make test` runs in place of running them in every production build."""
+    settings = settings or get_settings()
     return run_dbt(
         ["test", "--select", "test_type:unit", "--log-level", "warn", "--vars", "{build_suffix: ''}"],
         target,
         settings,
+        settings.dbt_published_target_dir,
     )
 
 
@@ -183,12 +199,13 @@ def generate_docs(target: Connection, settings: Settings | None = None) -> str:
         ],
         target,
         settings,
+        settings.dbt_published_target_dir,
     )
     if not result.success:
         raise RuntimeError("dbt docs generate failed:\n" + "\n".join(result.failures))
     settings.lineage_site_dir.mkdir(parents=True, exist_ok=True)
     for name in ("static_index.html", "manifest.json", "catalog.json"):
-        source = settings.dbt_target_dir / name
+        source = settings.dbt_published_target_dir / name
         if source.exists():
             shutil.copy2(
                 source, settings.lineage_site_dir / ("index.html" if name == "static_index.html" else name)
