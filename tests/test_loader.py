@@ -14,6 +14,20 @@ def query(target, sql: str, params: tuple = ()) -> list[tuple]:  # noqa: ANN001
         return conn.execute(sql, params).fetchall()
 
 
+def statements_sent(monkeypatch, cls: type, method: str) -> list[str]:  # noqa: ANN001
+    """The SQL text of every call of psycopg's `cls.method` (execute, copy), in order, while the
+    test runs."""
+    statements: list[str] = []
+    original = getattr(cls, method)
+
+    def spy(self, statement, *args, **kwargs):  # noqa: ANN001, ANN202
+        statements.append(str(statement))
+        return original(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(cls, method, spy)
+    return statements
+
+
 def test_samples_load_once_and_a_second_run_loads_nothing(fresh_db, settings_for) -> None:  # noqa: ANN001
     settings = settings_for(SAMPLES)
     first = {s: loader.ingest_source(s, fresh_db, settings) for s in ("ods", "ae", "cqc")}
@@ -107,14 +121,7 @@ def test_copy_loads_stream_not_row_inserts(fresh_db, settings_for, monkeypatch) 
     """Every raw row goes through one COPY per file (no INSERT per row)."""
     import psycopg
 
-    statements: list[str] = []
-    original = psycopg.Cursor.copy
-
-    def spy(self, statement, *args, **kwargs):  # noqa: ANN001, ANN202
-        statements.append(str(statement))
-        return original(self, statement, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.Cursor, "copy", spy)
+    statements = statements_sent(monkeypatch, psycopg.Cursor, "copy")
     settings = settings_for(SAMPLES)
     loader.ingest_source("ae", fresh_db, settings)
     assert len(statements) == 9 and all(s.startswith("copy raw.ae_monthly") for s in statements)
@@ -125,14 +132,7 @@ def test_a_run_analyzes_its_raw_table_once_after_its_last_file(fresh_db, setting
     rather than once per file; a run that loads nothing leaves them alone."""
     import psycopg
 
-    statements: list[str] = []
-    original = psycopg.Connection.execute
-
-    def spy(self, statement, *args, **kwargs):  # noqa: ANN001, ANN202
-        statements.append(str(statement))
-        return original(self, statement, *args, **kwargs)
-
-    monkeypatch.setattr(psycopg.Connection, "execute", spy)
+    statements = statements_sent(monkeypatch, psycopg.Connection, "execute")
     settings = settings_for(SAMPLES)
     results = loader.ingest_source("ae", fresh_db, settings)
     assert [r.status for r in results] == ["loaded"] * 9

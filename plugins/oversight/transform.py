@@ -172,35 +172,26 @@ def build(
     return result
 
 
+def run_dbt_on_published(args: list[str], target: Connection, settings: Settings) -> DbtResult:
+    """A dbt command against the published schemas (`build_suffix` empty), in their own target
+    folder (settings.dbt_published_target_dir): the vars and the folder go together (run_dbt)."""
+    return run_dbt(
+        [*args, "--vars", "{build_suffix: ''}"], target, settings, settings.dbt_published_target_dir
+    )
+
+
 def unit_tests(target: Connection, settings: Settings | None = None) -> DbtResult:
     """Every dbt unit test, on fixed inputs, against the published schemas (dbt reads only their
     column types). What `make test` runs in place of running them in every production build."""
-    settings = settings or get_settings()
-    return run_dbt(
-        ["test", "--select", "test_type:unit", "--log-level", "warn", "--vars", "{build_suffix: ''}"],
-        target,
-        settings,
-        settings.dbt_published_target_dir,
+    return run_dbt_on_published(
+        ["test", "--select", "test_type:unit", "--log-level", "warn"], target, settings or get_settings()
     )
 
 
 def generate_docs(target: Connection, settings: Settings | None = None) -> str:
     """dbt docs for the published marts, as one static page under OVERSIGHT_HOME/site/lineage/."""
     settings = settings or get_settings()
-    result = run_dbt(
-        [
-            "docs",
-            "generate",
-            "--log-level",
-            "warn",
-            "--static",
-            "--vars",
-            "{build_suffix: ''}",  # describe the published schemas
-        ],
-        target,
-        settings,
-        settings.dbt_published_target_dir,
-    )
+    result = run_dbt_on_published(["docs", "generate", "--log-level", "warn", "--static"], target, settings)
     if not result.success:
         raise RuntimeError("dbt docs generate failed:\n" + "\n".join(result.failures))
     settings.lineage_site_dir.mkdir(parents=True, exist_ok=True)
