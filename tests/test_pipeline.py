@@ -488,3 +488,36 @@ def test_the_docs_of_a_run_leave_the_next_build_a_partial_parse(built: Pipeline,
         parse_log = handle.read()
     assert "Unable to do partial parsing" not in parse_log
     assert "Partial parsing enabled" in parse_log
+
+
+def test_the_build_runs_each_mart_rule_once_leaving_the_gated_ones_to_the_gate(built: Pipeline) -> None:
+    """The session's real run: the dbt build ran every data test except those the GX marts gate
+    checks, and the gate checked those (its report counts them); no test ran nowhere."""
+    import json
+
+    from oversight.dbt_manifest import mart_declarations
+    from oversight.gate.derived import gated_test_ids
+
+    target = built.home / "dbt" / "target"
+    run = json.loads((target / "run_results.json").read_text())
+    assert run["args"]["which"] == "build"
+    ran = {r["unique_id"] for r in run["results"]}
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    tests = {uid for uid, node in nodes.items() if node["resource_type"] == "test"}
+    gated = set(gated_test_ids(mart_declarations(built.settings())))
+
+    def named(prefix: str) -> str:
+        [uid] = [t for t in tests if t.split(".")[2].startswith(prefix)]
+        return uid
+
+    assert named("not_null_fct_segment_org_code") in gated - ran
+    assert named("unique_combination_fct_segment_org_code__period_start__framework_version") in gated - ran
+    # left to dbt: a relationship to a seed, a warning, and the singular tests on the marts
+    assert named("relationships_fct_segment_framework_version__framework_version__ref_framework") in ran
+    assert named("accepted_values_fct_published_reconciliation_published_path_segment_difference") in ran
+    assert named("assert_every_segment_has_an_explanation") in ran
+    assert tests - gated <= ran and not gated & ran
+    [gate_report] = [
+        json.loads(p.read_text()) for p in built.settings().run_reports_dir.glob("*/gate_marts.json")
+    ]
+    assert gate_report["success"] and gate_report["evaluated"] > len(gated)

@@ -261,10 +261,12 @@ def _stage_rows(settings: Settings, run_id: str | None) -> list[Row]:
     if not dbt:
         rows.append(("dbt build", "not run in this run"))
     else:
+        gated = dbt.get("tests_left_to_gate")
         rows.append(
             (
                 "dbt build",
                 f"tests passed {dbt.get('tests_passed', 0)}, failed {dbt.get('tests_failed', 0)}"
+                + (f" ({gated} mart rules left to the GX marts gate)" if gated else "")
                 + ("" if dbt.get("success") else f"  FAILED: {dbt.get('message', '')[:300]}"),
             )
         )

@@ -228,6 +228,7 @@ def build_marts(settings: Settings | None = None) -> dict[str, Any]:
         "counts": result.counts,
         "tests_passed": result.tests_passed,
         "tests_failed": result.tests_failed,
+        "tests_left_to_gate": result.left_to_gate,
         **hold.as_report(),
     }
     reports.write_report("dbt_build", report, settings)

@@ -25,6 +25,7 @@ class DbtResult:
     success: bool
     counts: dict[str, int] = field(default_factory=dict)  # status -> nodes
     failures: list[str] = field(default_factory=list)
+    left_to_gate: int = 0  # data tests on the marts the build left to the GX marts gate
 
     @property
     def tests_passed(self) -> int:
@@ -35,7 +36,14 @@ class DbtResult:
         return self.counts.get("test:fail", 0) + self.counts.get("test:error", 0)
 
 
-def _invoke(args: list[str], target: Connection, settings: Settings, target_dir: Path | None = None) -> Any:
+def _invoke(
+    args: list[str],
+    target: Connection,
+    settings: Settings,
+    target_dir: Path | None = None,
+    manifest: Any = None,
+) -> Any:
+    """dbt in-process; `manifest`: one a `parse` of the same vars returned, so dbt does not parse again."""
     from dbt.cli.main import dbtRunner
 
     os.environ.update(target.dbt_env())
@@ -51,8 +59,8 @@ def _invoke(args: list[str], target: Connection, settings: Settings, target_dir:
         "--log-path",
         str(settings.home / "dbt" / "logs"),
     ]
-    log.info("dbt %s", " ".join(args))
-    return dbtRunner().invoke(full_args)
+    log.info("dbt %s", " ".join(args) if len(args) < 40 else f"{' '.join(args[:12])} ... ({len(args)} args)")
+    return dbtRunner(manifest=manifest).invoke(full_args)
 
 
 def compile_inline(sql: str, target: Connection, settings: Settings | None = None) -> str:
@@ -64,7 +72,11 @@ def compile_inline(sql: str, target: Connection, settings: Settings | None = Non
 
 
 def run_dbt(
-    args: list[str], target: Connection, settings: Settings | None = None, target_dir: Path | None = None
+    args: list[str],
+    target: Connection,
+    settings: Settings | None = None,
+    target_dir: Path | None = None,
+    manifest: Any = None,
 ) -> DbtResult:
     """Invoke dbt in-process with the warehouse connection in the environment profiles.yml reads.
 
@@ -74,7 +86,7 @@ def run_dbt(
     starting dbt). Runs with other vars (docs and unit tests, against the published schemas) use
     settings.dbt_published_target_dir, so that a scheduled run's build and docs each find their
     own state instead of re-parsing twice a run."""
-    result = _invoke(args, target, settings or get_settings(), target_dir)
+    result = _invoke(args, target, settings or get_settings(), target_dir, manifest)
     counts: Counter[str] = Counter()
     failures: list[str] = []
     nodes = getattr(result.result, "results", None) or []
@@ -150,26 +162,47 @@ def build(
     Unit tests are left out (`--exclude-resource-type unit_test`), as dbt advises for production:
     they test the SQL's logic on fixed inputs, not the data, so their answer cannot change from one
     load to the next; `make test` runs them (`unit_tests`, tests/test_dbt_unit_tests.py). They were
-    37 of the 518 nodes and about a fifth of a build's dbt time (21 of 88 thread-seconds)."""
+    37 of the 518 nodes and about a fifth of a build's dbt time (21 of 88 thread-seconds).
+
+    The data tests on the marts that the GX gate checks are left out too (`gated_tests`): the gate
+    runs the same rules on the same tables before anything is published, so the build ran each of
+    them twice. dbt parses first (the manifest it returns is handed to the build, which does not
+    parse again) so that the tests left out are those of this project as it is now."""
     settings = settings or get_settings()
     project_sha256 = project_sha256 or project_fingerprint(settings)
+    variables = ["--vars", build_vars(project_sha256)]
+    parsed = _invoke(["parse", "--log-level", "warn", *variables], target, settings)
+    if not parsed.success:
+        raise RuntimeError(f"dbt parse failed; nothing is published: {parsed.exception}")
+    gated = gated_tests(settings)
     result = run_dbt(
         [
             "build",
             *(["--full-refresh"] if settings.full_refresh else []),
             "--exclude-resource-type",
             "unit_test",
+            *(["--exclude", *gated] if gated else []),
             "--log-level",
             "warn",
-            "--vars",
-            build_vars(project_sha256),
+            *variables,
         ],
         target,
         settings,
+        manifest=parsed.result,
     )
     if not result.success:
         raise RuntimeError("dbt build failed; nothing is published:\n" + "\n".join(result.failures))
+    result.left_to_gate = len(gated)
     return result
+
+
+def gated_tests(settings: Settings) -> list[str]:
+    """The names of the dbt tests on the marts that the GX marts gate checks (from the manifest in
+    the build's target folder): selectors for `dbt build --exclude`."""
+    from oversight.dbt_manifest import mart_declarations
+    from oversight.gate.derived import gated_test_ids
+
+    return sorted(uid.split(".")[2] for uid in gated_test_ids(mart_declarations(settings)))
 
 
 def run_dbt_on_published(args: list[str], target: Connection, settings: Settings) -> DbtResult:

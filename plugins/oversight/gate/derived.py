@@ -21,6 +21,11 @@ Left to dbt (not checked by the gate): singular tests (SQL files under ``dbt_pro
 relationships to a seed or a model outside the marts (not in the schema the gate reads), tests of
 severity ``warn`` (advisory; the gate fails closed), column tests whose ``where`` is more than one
 simple comparison, relationships with a ``where``, and any other generic test.
+
+Each rule is also run once: ``gated_test_ids`` names the dbt tests the gate checks (``gate_checks``
+decides, for the suites here and for the build alike), and the dbt build leaves exactly those out
+(``oversight.transform.build``); dbt runs the rest. Nothing is published unless the gate passes,
+so a mart rule checked by the gate alone still stops a bad build from being published.
 """
 
 from __future__ import annotations
@@ -45,6 +50,27 @@ _COMPARISON = re.compile(
 _NULLITY = re.compile(rf"^\s*({_IDENT})\s+is\s+(not\s+)?null\s*$", re.I)
 _REF = re.compile(r"""^\s*ref\(\s*['"]([A-Za-z0-9_]+)['"]\s*\)\s*$""")
 COLUMN_TESTS = ("not_null", "unique", "accepted_values", "accepted_range")
+
+
+def simple_where(where: str | None) -> bool:
+    """True when a dbt ``where`` is absent or one simple comparison (what ``row_condition`` takes)."""
+    return not where or bool(_NULLITY.match(where) or _COMPARISON.match(where))
+
+
+def gate_checks(test: DataTest, marts: tuple[str, ...]) -> bool:
+    """Whether the gate checks this dbt test on a mart (without importing Great Expectations)."""
+    if test.severity != "error":
+        return False
+    if test.name == "relationships":
+        return _relationship_check(test, marts) is not None
+    if test.name == "expression_is_true":
+        return True
+    return test.name in (*COLUMN_TESTS, "unique_combination") and simple_where(test.where)
+
+
+def gated_test_ids(declared: MartDeclarations) -> tuple[str, ...]:
+    """The unique ids of the dbt tests the gate checks: the build leaves them to the gate."""
+    return tuple(t.unique_id for t in declared.tests if gate_checks(t, declared.marts))
 
 
 def row_condition(where: str | None) -> Any:
@@ -126,9 +152,7 @@ def _checks(tests: list[DataTest], marts: tuple[str, ...]) -> tuple[list[str], l
     for test in tests:
         if test.name == "relationships":
             found = _relationship_check(test, marts)
-            if found is None:
-                log.debug("dbt test %s left to dbt (relationship outside the marts)", test.unique_id)
-                continue
+            assert found is not None  # gate_checks took it
             sql, name, description, parent = found
             parents.append(parent)
         else:
@@ -152,18 +176,13 @@ def derived_marts_contracts(
     rules: dict[str, list[Any]] = defaultdict(list)
     queried: dict[str, list[DataTest]] = defaultdict(list)
     for test in declared.tests:
-        if test.severity != "error":
+        if not gate_checks(test, declared.marts):
+            log.debug("dbt test %s left to dbt", test.unique_id)
             continue
         if test.name in ("relationships", "expression_is_true"):
             queried[test.model].append(test)
             continue
-        try:
-            expectation = column_expectation(test)
-        except ValueError as error:
-            log.debug("dbt test %s left to dbt: %s", test.unique_id, error)
-            continue
-        if expectation is not None:
-            rules[test.model].append(expectation)
+        rules[test.model].append(column_expectation(test))
     contracts = []
     for model in declared.marts:
         columns, checks, parents = _checks(queried.get(model, []), declared.marts)
