@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
+
 from conftest import SAMPLES, copy_sample, validate_pending
 from oversight import loader, warehouse
 
@@ -149,3 +151,30 @@ def test_a_run_analyzes_its_raw_table_once_after_its_last_file(fresh_db, setting
     statements.clear()
     assert {r.status for r in loader.ingest_source("ae", fresh_db, settings)} == {"duplicate"}
     assert not [s for s in statements if s.startswith("analyze")]
+
+
+def test_a_run_that_fails_unexpectedly_still_analyzes_the_files_it_committed(  # noqa: ANN201
+    fresh_db, settings_for, monkeypatch
+):
+    """An error that is not bad input (here a lost connection while copying the third file) stops
+    the run and is raised; the two files committed before it are in the table's statistics."""
+    import psycopg
+
+    statements = statements_sent(monkeypatch, psycopg.Connection, "execute")
+    copy_rows, calls = loader._copy_rows, []
+
+    def third_fails(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls.append(1)
+        if len(calls) == 3:
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return copy_rows(*args, **kwargs)
+
+    monkeypatch.setattr(loader, "_copy_rows", third_fails)
+    with pytest.raises(psycopg.OperationalError, match="closed the connection"):
+        loader.ingest_source("ae", fresh_db, settings_for(SAMPLES))
+    loaded = query(fresh_db, "select count(*), sum(rows_loaded) from raw.load_manifest where status='loaded'")
+    assert loaded[0][0] == 2
+    assert statements.count("analyze raw.ae_monthly") == 1
+    assert query(fresh_db, "select reltuples::int from pg_class where oid = 'raw.ae_monthly'::regclass") == [
+        (loaded[0][1],)
+    ]

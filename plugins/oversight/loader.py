@@ -275,6 +275,15 @@ def analyze_raw(conn: psycopg.Connection, spec: SourceSpec) -> None:
     conn.commit()
 
 
+def _analyze_quietly(conn: psycopg.Connection, spec: SourceSpec) -> None:
+    """analyze_raw while another error is on its way up: a failure here is logged, not raised."""
+    try:
+        conn.rollback()
+        analyze_raw(conn, spec)
+    except Exception:
+        log.warning("could not ANALYZE raw.%s after a failed load run", spec.raw_table, exc_info=True)
+
+
 def _relative(path: Path, settings: Settings) -> str:
     try:
         return path.resolve().relative_to(settings.landing_dir.resolve()).as_posix()
@@ -450,8 +459,13 @@ def ingest_source(
         if period is not None:
             files = [f for f in files if f.period == period]
         record_unaccounted(conn, scanned)
-        for scanned_file in files:
-            results.append(load_file(conn, spec, scanned_file.path, settings, scanned_file, analyze=False))
+        try:
+            for f in files:
+                results.append(load_file(conn, spec, f.path, settings, f, analyze=False))
+        except Exception:  # an unexpected error (bad input is quarantined, not raised): the files
+            if any(r.status == "loaded" for r in results):  # committed before it still get statistics
+                _analyze_quietly(conn, spec)
+            raise
         if any(r.status == "loaded" for r in results):
             analyze_raw(conn, spec)
         if period is not None and not files:
