@@ -521,3 +521,11 @@ def test_the_build_runs_each_mart_rule_once_leaving_the_gated_ones_to_the_gate(b
         json.loads(p.read_text()) for p in built.settings().run_reports_dir.glob("*/gate_marts.json")
     ]
     assert gate_report["success"] and gate_report["evaluated"] > len(gated)
+
+
+def test_a_run_leaves_a_dbt_log_line_for_every_node_it_built(built: Pipeline) -> None:
+    """The build asks dbt for warnings only on the console; its file log still has each node."""
+    log = (built.home / "dbt" / "logs" / "dbt.log").read_text()
+    assert "OK created sql table model marts__build.fct_segment " in log
+    assert "PASS assert_every_segment_has_an_explanation" in log
+    assert "\x1b[" not in log  # no terminal colours in the file

@@ -58,6 +58,13 @@ def _invoke(
         str(target_dir or settings.dbt_target_dir),
         "--log-path",
         str(settings.home / "dbt" / "logs"),
+        # the file log at info whatever the console's level (`--log-level warn` sets both): every
+        # node's line, for the engineer reading a run afterwards (dbt rotates it at 10 MB), and no
+        # terminal colour codes in it or in the task logs
+        "--log-level-file",
+        "info",
+        "--no-use-colors",
+        "--no-use-colors-file",
     ]
     log.info("dbt %s", " ".join(args) if len(args) < 40 else f"{' '.join(args[:12])} ... ({len(args)} args)")
     return dbtRunner(manifest=manifest).invoke(full_args)
