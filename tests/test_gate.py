@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, copy_sample
+from conftest import REPO_ROOT, SAMPLES, copy_sample, query
 from oversight import loader, warehouse
 from oversight.errors import GateFailedError
 from oversight.gate import GateReport, run_gate
@@ -510,3 +510,58 @@ def test_dbt_tests_the_gate_cannot_check_are_left_to_dbt() -> None:
         "test.relationships.n_id.None",
         "test.expression_is_true.None.None",
     )
+
+
+def test_a_raw_gate_reads_a_narrow_copy_of_its_batch_and_drops_it(  # noqa: ANN201
+    fresh_db, landing, gate_settings, monkeypatch
+):
+    """The RTT suite checks 10 of the raw table's 127 columns, the metadata ones last: its batch
+    is copied once with just those (runner._narrow_batches), the suite reads the copy, and the copy
+    is dropped after the run, as is one that a killed run left behind."""
+    from oversight.gate import runner
+
+    settings = gate_settings.model_copy(update=dict(landing_dir=landing))
+    [name] = [p.name for p in (SAMPLES / "rtt").iterdir() if p.suffix == ".zip"][:1]
+    copy_sample("rtt", name, landing)
+    [result] = loader.ingest_source("rtt", fresh_db, settings)
+    assert result.status == "loaded"
+    execute(
+        fresh_db, "create schema gate_batches; create table gate_batches.rtt_full_extract__0dead0 (x int)"
+    )
+    seen: dict[str, tuple] = {}
+    drop = runner._drop_batches
+
+    def look_then_drop(target, batches: dict[str, str]) -> None:  # noqa: ANN001
+        for suite, table in batches.items():
+            schema, relation = table.split(".")
+            columns = query(
+                target,
+                "select column_name from information_schema.columns where table_schema = %s "
+                "and table_name = %s order by ordinal_position",
+                (schema, relation),
+            )
+            seen[suite] = (
+                relation,
+                [c for (c,) in columns],
+                query(target, f"select count(*) from {table}")[0][0],
+            )
+        drop(target, batches)
+
+    monkeypatch.setattr(runner, "_drop_batches", look_then_drop)
+    report = run_gate("raw", fresh_db, "raw", load_ids=[result.load_id], settings=settings)
+    assert report.success and "raw.rtt_full_extract" in report.suites_validated
+    relation, columns, rows = seen["rtt_full_extract"]
+    assert relation.startswith("rtt_full_extract__") and rows == result.rows_loaded
+    assert columns == [
+        "period",
+        "provider_org_code",
+        "commissioner_org_code",
+        "rtt_part_type",
+        "treatment_function_code",
+        "gt_00_to_01_weeks",
+        "gt_104_weeks",
+        "total_all",
+        "_load_id",
+        "_row_number",
+    ]
+    assert query(fresh_db, "select tablename from pg_tables where schemaname = 'gate_batches'") == []

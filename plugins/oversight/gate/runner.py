@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 GX_DIR = EXPECTATIONS_DIR / "gx"
 SITE_NAME = "oversight_data_docs"
 DEFAULT_SCHEMAS = {"raw": RAW_SCHEMA, "marts": BUILD_SCHEMA}
+BATCH_SCHEMA = "gate_batches"  # a raw gate's narrow copies of its batch (_narrow_batches), dropped after it
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")  # unquoted PostgreSQL name
 # GX keeps a process-wide "current" context; one gate run at a time per process.
 _RUN_LOCK = threading.Lock()
@@ -246,14 +247,109 @@ def _percent_free(query: str) -> str:
     return _SQL_LITERAL.sub(spell, query)
 
 
-def _add_asset(datasource: Any, contract: TableContract, schema: str, load_ids: list[int] | None) -> Any:
+def _add_asset(
+    datasource: Any, contract: TableContract, schema: str, load_ids: list[int] | None, batch: str | None
+) -> Any:
     if contract.query:
         query = _percent_free(contract.query.format(schema=schema))
         return datasource.add_query_asset(name=contract.name, query=query)
+    if batch is not None:
+        return datasource.add_query_asset(name=contract.name, query=f"select * from {batch}")
     if contract.by_load and load_ids is not None:
         query = f"select * from {schema}.{contract.table} where _load_id in ({', '.join(map(str, load_ids))})"
         return datasource.add_query_asset(name=contract.name, query=query)
     return datasource.add_table_asset(name=contract.name, table_name=contract.table)
+
+
+def _columns_checked(contract: TableContract, columns: list[str]) -> list[str]:
+    """The table's columns that the suite's expectations and failure examples name, in table
+    order; every column when an expectation has a row condition written as text."""
+    named = set(contract.key_columns)
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            named.add(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+
+    for expectation in contract.expectations:
+        kwargs = expectation.configuration.to_json_dict()["kwargs"]
+        if isinstance(kwargs.get("row_condition"), str):
+            return columns
+        walk(kwargs)
+    return [c for c in columns if c in named]
+
+
+def _narrow_batches(
+    target: Connection, schema: str, contracts: list[TableContract], load_ids: list[int], token: str
+) -> dict[str, str]:
+    """For each raw suite on a batch of loads: an unlogged copy of the batch's rows holding only
+    the columns the suite checks (``gate_batches.<table>__<token>``), which the suite then reads.
+
+    Measured reason: a raw table's metadata columns come after the publisher's (RTT: 121), and
+    PostgreSQL decodes a row's columns up to the last one a query needs, so each of the RTT
+    suite's 30 queries decoded every column of the month's 180,781 rows (5.3 s of a 13.5 s gate
+    on a 2-core machine). The copy decodes them once. A copy another run left behind (a killed
+    process) is dropped first: a source's raw gate runs under its source lock."""
+    import psycopg
+    from psycopg import sql
+
+    batches: dict[str, str] = {}
+    with psycopg.connect(target.conninfo, autocommit=True) as conn:
+        conn.execute(f"create schema if not exists {BATCH_SCHEMA}")
+        for contract in contracts:
+            if not contract.by_load or contract.query:
+                continue
+            stale = conn.execute(
+                "select tablename from pg_tables where schemaname = %s and tablename like %s",
+                (BATCH_SCHEMA, contract.table.replace("_", r"\_") + r"\_\_%"),
+            ).fetchall()
+            for (name,) in stale:
+                conn.execute(
+                    sql.SQL("drop table if exists {}.{}").format(
+                        sql.Identifier(BATCH_SCHEMA), sql.Identifier(name)
+                    )
+                )
+            columns = [
+                r[0]
+                for r in conn.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = %s and table_name = %s order by ordinal_position",
+                    (schema, contract.table),
+                )
+            ]
+            name = f"{contract.table}__{token}"
+            conn.execute(
+                sql.SQL(
+                    "create unlogged table {}.{} as select {} from {}.{} where _load_id = any(%s)"
+                ).format(
+                    sql.Identifier(BATCH_SCHEMA),
+                    sql.Identifier(name),
+                    sql.SQL(", ").join(map(sql.Identifier, _columns_checked(contract, columns))),
+                    sql.Identifier(schema),
+                    sql.Identifier(contract.table),
+                ),
+                (load_ids,),
+            )
+            batches[contract.name] = f"{BATCH_SCHEMA}.{name}"
+    return batches
+
+
+def _drop_batches(target: Connection, batches: dict[str, str]) -> None:
+    import psycopg
+
+    if not batches:
+        return
+    try:
+        with psycopg.connect(target.conninfo, autocommit=True) as conn:
+            for table in batches.values():
+                conn.execute(f"drop table if exists {table}")
+    except psycopg.Error:  # cleanup must not hide the run's outcome; the next run drops them
+        log.warning("could not drop the gate's batch tables %s", ", ".join(batches.values()), exc_info=True)
 
 
 def _result_format(contract: TableContract) -> dict[str, Any]:
@@ -286,16 +382,19 @@ def _run(
     run_name = f"{suite_group}_gate__{target.dbname}__{schema}__{token}"
     run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
     datasource = _add_datasource(context, f"{suite_group}__{target.dbname}__{token}", target, schema)
+    batches: dict[str, str] = {}
     checkpoints: list[str] = []
     validation_definitions: list[str] = []
     result_ids: list[Any] = []
     evaluated = passed = failed = 0
     failures: list[dict[str, Any]] = []
     try:
+        if load_ids is not None:
+            batches = _narrow_batches(target, schema, runnable, load_ids, token)
         for contract in runnable:
             table = _table_label(contract, schema)
             try:
-                asset = _add_asset(datasource, contract, schema, load_ids)
+                asset = _add_asset(datasource, contract, schema, load_ids, batches.get(contract.name))
                 batch_definition = asset.add_batch_definition_whole_table("whole")
                 name = f"{contract.suite_name}__{token}"
                 suite = suites[contract.suite_name]
@@ -346,6 +445,7 @@ def _run(
         )
     finally:
         _cleanup(context, datasource, checkpoints, validation_definitions)
+        _drop_batches(target, batches)
 
     return GateReport(
         suite_group=suite_group,
