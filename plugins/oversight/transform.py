@@ -58,14 +58,15 @@ def _invoke(
         str(target_dir or settings.dbt_target_dir),
         "--log-path",
         str(settings.home / "dbt" / "logs"),
-        # the file log at info whatever the console's level (`--log-level warn` sets both): every
-        # node's line, for the engineer reading a run afterwards (dbt rotates it at 10 MB), and no
-        # terminal colour codes in it or in the task logs
-        "--log-level-file",
-        "info",
+        # no terminal colour codes in dbt.log or in the task logs
         "--no-use-colors",
         "--no-use-colors-file",
     ]
+    if "--log-level" in args and "--log-level-file" not in args:
+        # `--log-level warn` (the build's console) sets the file log's level too: keep the file at
+        # info, every node's line for the engineer reading a run afterwards (rotated at 10 MB).
+        # A command that sets no level keeps dbt's default file log (debug).
+        full_args += ["--log-level-file", "info"]
     log.info("dbt %s", " ".join(args) if len(args) < 40 else f"{' '.join(args[:12])} ... ({len(args)} args)")
     return dbtRunner(manifest=manifest).invoke(full_args)
 
