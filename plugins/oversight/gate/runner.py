@@ -8,11 +8,12 @@ A run:
    ``schema`` suite and their own suites are skipped; raw suites with ``load_ids`` skip tables that
    have no rows of those loads;
 4. adds a SQL datasource named after the group, database and run, one asset per suite (the table,
-   its rows of the given loads, or the suite's SELECT), a validation definition and a checkpoint per
-   suite (the result format names the suite's key columns, so failures come with offending rows);
+   an unlogged copy of its rows of the given loads holding the columns it checks, or the suite's
+   SELECT), a validation definition and a checkpoint per suite (the result format names the
+   suite's key columns, so failures come with offending rows);
 5. runs the checkpoints under one run id, so that GX stores the results together, then builds
    Data Docs for them;
-6. removes the run's checkpoints, validation definitions and datasource.
+6. removes the run's checkpoints, validation definitions, datasource and batch copies.
 """
 
 from __future__ import annotations
@@ -247,17 +248,14 @@ def _percent_free(query: str) -> str:
     return _SQL_LITERAL.sub(spell, query)
 
 
-def _add_asset(
-    datasource: Any, contract: TableContract, schema: str, load_ids: list[int] | None, batch: str | None
-) -> Any:
+def _add_asset(datasource: Any, contract: TableContract, schema: str, batch: str | None) -> Any:
+    """The suite's SELECT, else its batch's narrow copy (raw suites on given loads, _narrow_batches),
+    else the whole table."""
     if contract.query:
         query = _percent_free(contract.query.format(schema=schema))
         return datasource.add_query_asset(name=contract.name, query=query)
     if batch is not None:
         return datasource.add_query_asset(name=contract.name, query=f"select * from {batch}")
-    if contract.by_load and load_ids is not None:
-        query = f"select * from {schema}.{contract.table} where _load_id in ({', '.join(map(str, load_ids))})"
-        return datasource.add_query_asset(name=contract.name, query=query)
     return datasource.add_table_asset(name=contract.name, table_name=contract.table)
 
 
@@ -394,7 +392,7 @@ def _run(
         for contract in runnable:
             table = _table_label(contract, schema)
             try:
-                asset = _add_asset(datasource, contract, schema, load_ids, batches.get(contract.name))
+                asset = _add_asset(datasource, contract, schema, batches.get(contract.name))
                 batch_definition = asset.add_batch_definition_whole_table("whole")
                 name = f"{contract.suite_name}__{token}"
                 suite = suites[contract.suite_name]
